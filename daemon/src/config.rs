@@ -1,0 +1,141 @@
+//! Command line, environment and config file, merged into one [`Config`]
+//! (flags > environment > config file > built-in defaults; design 6).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use clap::Parser;
+use serde::Deserialize;
+
+/// `confd`: a backup service with the interface of Exasol's ConfD.
+#[derive(Debug, Parser)]
+#[command(name = "confd", version, about)]
+pub struct Args {
+    /// State directory (catalogue, certificates, demo data, client.json).
+    #[arg(long, env = "CONFD_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// XML-RPC listen address (HTTPS). Port 0 binds a free port.
+    #[arg(long, value_name = "ADDR")]
+    pub xmlrpc_listen: Option<SocketAddr>,
+    /// Administration API listen address (HTTPS).
+    #[arg(long, value_name = "ADDR")]
+    pub rest_listen: Option<SocketAddr>,
+    /// Monitoring listen address (plain HTTP: /health).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<SocketAddr>,
+    /// JSON config file with the same keys as the flags (snake_case).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Do not create the demo database and volumes on first start.
+    #[arg(long)]
+    pub no_demo: bool,
+    /// Size of the demo database's data, e.g. 256MiB or 1GiB.
+    #[arg(long, value_name = "SIZE")]
+    pub demo_size: Option<String>,
+}
+
+/// Keys of the `--config` file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    state_dir: Option<PathBuf>,
+    xmlrpc_listen: Option<SocketAddr>,
+    rest_listen: Option<SocketAddr>,
+    metrics_listen: Option<SocketAddr>,
+    no_demo: Option<bool>,
+    demo_size: Option<String>,
+    job_retention_days: Option<u32>,
+}
+
+/// The daemon's effective configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// State directory.
+    pub state_dir: PathBuf,
+    /// XML-RPC listener.
+    pub xmlrpc_listen: SocketAddr,
+    /// REST listener.
+    pub rest_listen: SocketAddr,
+    /// Monitoring listener.
+    pub metrics_listen: SocketAddr,
+    /// Create the demo on first start.
+    pub demo: bool,
+    /// Bytes of demo data (all nodes together).
+    pub demo_size: u64,
+    /// Admin password for the first start (`CONFD_ADMIN_PASSWORD`); generated if absent.
+    pub admin_password: Option<String>,
+    /// Days job records are kept.
+    pub job_retention_days: u32,
+}
+
+impl Config {
+    /// Defaults for a state directory: the ports of design 6, demo of 256 MiB.
+    pub fn with_state_dir(state_dir: PathBuf) -> Self {
+        Config {
+            state_dir,
+            xmlrpc_listen: SocketAddr::from(([0, 0, 0, 0], 20003)),
+            rest_listen: SocketAddr::from(([0, 0, 0, 0], 4444)),
+            metrics_listen: SocketAddr::from(([127, 0, 0, 1], 20080)),
+            demo: true,
+            demo_size: 256 << 20,
+            admin_password: None,
+            job_retention_days: 7,
+        }
+    }
+
+    /// Merges flags, environment and the config file.
+    pub fn from_args(args: Args) -> anyhow::Result<Self> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let state_dir = args
+            .state_dir
+            .or(file.state_dir)
+            .or_else(default_state_dir)
+            .context("no state directory: set --state-dir, CONFD_STATE_DIR or HOME")?;
+        let mut config = Config::with_state_dir(state_dir);
+        if let Some(a) = args.xmlrpc_listen.or(file.xmlrpc_listen) {
+            config.xmlrpc_listen = a;
+        }
+        if let Some(a) = args.rest_listen.or(file.rest_listen) {
+            config.rest_listen = a;
+        }
+        if let Some(a) = args.metrics_listen.or(file.metrics_listen) {
+            config.metrics_listen = a;
+        }
+        config.demo = !(args.no_demo || file.no_demo.unwrap_or(false));
+        if let Some(size) = args.demo_size.or(file.demo_size) {
+            config.demo_size = confd_jobs::units::parse_size(&size)
+                .map_err(|e| anyhow::anyhow!("--demo-size: {e}"))?;
+        }
+        if let Some(days) = file.job_retention_days {
+            config.job_retention_days = days;
+        }
+        config.admin_password = std::env::var("CONFD_ADMIN_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty());
+        Ok(config)
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading config file {}", path.display()))?;
+    let parsed: FileConfig = serde_json::from_str(&text)
+        .with_context(|| format!("config file {} is not valid", path.display()))?;
+    if parsed.job_retention_days == Some(0) {
+        bail!("config file {}: job_retention_days must be at least 1", path.display());
+    }
+    Ok(parsed)
+}
+
+/// `$XDG_DATA_HOME/confd`, else `~/.local/share/confd` (design 6). The environment
+/// variable `CONFD_STATE_DIR` is read by clap before this.
+pub fn default_state_dir() -> Option<PathBuf> {
+    if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(xdg).join("confd"));
+    }
+    std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".local/share/confd"))
+}

@@ -1,0 +1,133 @@
+//! The `confd` daemon: wiring only. Configuration ([`config`]), start-up and the embedded
+//! demo ([`setup`]), TLS ([`tls`]), Basic auth ([`auth`]), the XML-RPC edge ([`xmlrpc`])
+//! and the monitoring endpoint ([`monitor`]). Every decision about databases, volumes
+//! or backups lives in `confd-jobs`; if a function here makes one, it is in the wrong crate.
+
+pub mod auth;
+pub mod config;
+pub mod monitor;
+pub mod setup;
+pub mod tls;
+pub mod xmlrpc;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use axum_server::Handle;
+use axum_server::accept::NoDelayAcceptor;
+use axum_server::tls_rustls::RustlsAcceptor;
+use confd_jobs::{Dispatcher, Services};
+use tower_http::catch_panic::CatchPanicLayer;
+
+pub use config::Config;
+
+/// Largest request body accepted (XML-RPC and REST); larger ones get 413.
+pub const MAX_BODY_BYTES: usize = 4 << 20;
+
+/// A started daemon: its bound addresses and a handle to stop it.
+pub struct Daemon {
+    /// Where XML-RPC listens.
+    pub xmlrpc_addr: SocketAddr,
+    /// Where monitoring listens.
+    pub metrics_addr: SocketAddr,
+    /// State directory.
+    pub state_dir: PathBuf,
+    /// The admin password if it was set on this start (first start), to print once.
+    pub new_admin_password: Option<String>,
+    /// Shared services (catalogue, ...).
+    pub services: Arc<Services>,
+    handles: Vec<Handle<SocketAddr>>,
+    servers: tokio::task::JoinSet<std::io::Result<()>>,
+}
+
+/// Prepares the state directory, binds the listeners and starts serving.
+pub async fn start(config: Config) -> anyhow::Result<Daemon> {
+    // One crypto provider for the whole process; a second install is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let prepared = {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || setup::prepare(&config)).await??
+    };
+    let dispatcher = Arc::new(Dispatcher::new(prepared.services.clone(), prepared.epoch));
+    let mut servers = tokio::task::JoinSet::new();
+    let mut handles = Vec::new();
+
+    let xmlrpc_listener = bind(config.xmlrpc_listen, "XML-RPC")?;
+    let xmlrpc_addr = xmlrpc_listener.local_addr()?;
+    let state = xmlrpc::XmlRpcState { dispatcher: dispatcher.clone(), master_ip: client_ip(xmlrpc_addr.ip()).to_string() };
+    let router = Router::new()
+        .route("/master", get(xmlrpc::master))
+        .route("/is_master", get(xmlrpc::is_master))
+        .fallback(xmlrpc::handle)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CatchPanicLayer::new());
+    let tls = tls::server_config(&prepared.tls)?;
+    let handle = Handle::new();
+    let server = axum_server::from_tcp(xmlrpc_listener)?
+        .acceptor(RustlsAcceptor::new(tls).acceptor(NoDelayAcceptor::new()))
+        .handle(handle.clone());
+    servers.spawn(server.serve(router.into_make_service()));
+    handles.push(handle);
+
+    let metrics_listener = bind(config.metrics_listen, "monitoring")?;
+    let metrics_addr = metrics_listener.local_addr()?;
+    let handle = Handle::new();
+    let server = axum_server::from_tcp(metrics_listener)?.handle(handle.clone());
+    servers.spawn(server.serve(monitor::router(prepared.services.clone()).into_make_service()));
+    handles.push(handle);
+
+    let xmlrpc_url = format!("https://{}", SocketAddr::new(client_ip(xmlrpc_addr.ip()), xmlrpc_addr.port()));
+    let rest_url = format!("https://{}", SocketAddr::new(client_ip(config.rest_listen.ip()), config.rest_listen.port()));
+    setup::write_client_settings(&config.state_dir, xmlrpc_url, rest_url, prepared.tls.ca_cert.clone(), prepared.new_admin_password.as_deref())?;
+    tracing::info!(%xmlrpc_addr, %metrics_addr, state_dir = %config.state_dir.display(), "confd is serving");
+
+    Ok(Daemon {
+        xmlrpc_addr,
+        metrics_addr,
+        state_dir: config.state_dir,
+        new_admin_password: prepared.new_admin_password,
+        services: prepared.services,
+        handles,
+        servers,
+    })
+}
+
+impl Daemon {
+    /// Stops accepting, lets requests in flight finish (up to 5 s), flushes the catalogue.
+    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        for h in &self.handles {
+            h.graceful_shutdown(Some(Duration::from_secs(5)));
+        }
+        while let Some(result) = self.servers.join_next().await {
+            result.context("server task")?.context("server")?;
+        }
+        self.services.catalog.flush().await?;
+        Ok(())
+    }
+
+    /// Waits until a server stops by itself (an error); normally never returns.
+    pub async fn serve_until_error(&mut self) -> anyhow::Result<()> {
+        match self.servers.join_next().await {
+            Some(result) => result.context("server task")?.context("server"),
+            None => Ok(()),
+        }
+    }
+}
+
+fn bind(addr: SocketAddr, what: &str) -> anyhow::Result<std::net::TcpListener> {
+    let listener = std::net::TcpListener::bind(addr).with_context(|| format!("binding the {what} listener to {addr}"))?;
+    listener.set_nonblocking(true)?;
+    Ok(listener)
+}
+
+/// The address a local client should use for a listener bound to `ip`.
+fn client_ip(ip: IpAddr) -> IpAddr {
+    if ip.is_unspecified() { IpAddr::V4(Ipv4Addr::LOCALHOST) } else { ip }
+}

@@ -1,0 +1,159 @@
+//! Start-up: state directory, catalogue, recovery, TLS material, the admin user, the
+//! embedded demo (design 6) and `client.json`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use confd_jobs::auth::generate_password;
+use confd_jobs::job::db_create::create_database;
+use confd_jobs::job::remote_volume_add::{self, add_remote_volume};
+use confd_jobs::job::st_volume_create::create_local_volume;
+use confd_jobs::params::ObjectName;
+use confd_jobs::Services;
+use confd_storage::Catalog;
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::tls::{self, TlsFiles};
+
+/// Name of the demo database.
+pub const DEMO_DATABASE: &str = "MY_DATABASE";
+const ADMIN: &str = "admin";
+const ADMIN_UID: u32 = 1000;
+
+/// What start-up produced.
+pub struct Prepared {
+    /// Shared services for the jobs.
+    pub services: Arc<Services>,
+    /// This start's epoch.
+    pub epoch: u64,
+    /// TLS files.
+    pub tls: TlsFiles,
+    /// The admin password when it was set on this start (first start).
+    pub new_admin_password: Option<String>,
+}
+
+/// Opens the state directory and brings it to a servable state.
+pub fn prepare(config: &Config) -> anyhow::Result<Prepared> {
+    let dir = &config.state_dir;
+    create_private_dir(dir)?;
+    let catalog = Arc::new(
+        Catalog::open(&dir.join("catalog")).with_context(|| format!("opening the catalogue in {}", dir.display()))?,
+    );
+    let epoch = catalog.next_epoch()?;
+    let now = confd_jobs::dispatch::now_ms();
+    let interrupted = catalog.fail_unfinished_jobs(epoch, now)?;
+    if interrupted > 0 {
+        tracing::warn!("{interrupted} job(s) were interrupted by the last shutdown and are now marked failed");
+    }
+    let cutoff = now - i64::from(config.job_retention_days) * 86_400_000;
+    let pruned = catalog.prune_jobs(cutoff)?;
+    if pruned > 0 {
+        tracing::info!("removed {pruned} job record(s) older than {} days", config.job_retention_days);
+    }
+    let tls = tls::ensure(&dir.join("tls"))?;
+    let services = Arc::new(Services::new(catalog.clone(), dir.clone(), env!("CARGO_PKG_VERSION").to_owned()));
+
+    let mut new_admin_password = None;
+    if catalog.has_no_users()? {
+        // The demo comes before the admin user: an interrupted first start has no user
+        // yet, so the next start repeats every (idempotent) step.
+        if config.demo {
+            create_demo(&services, config.demo_size)?;
+        }
+        let password = match &config.admin_password {
+            Some(p) => p.clone(),
+            None => generate_password()?,
+        };
+        services.auth.set_user(ADMIN, ADMIN_UID, &["exaadm"], &password)?;
+        new_admin_password = Some(password);
+    }
+    futures::executor::block_on(catalog.flush())?;
+    Ok(Prepared { services, epoch, tls, new_admin_password })
+}
+
+fn create_demo(services: &Services, size: u64) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let name: ObjectName = DEMO_DATABASE.parse().map_err(anyhow::Error::msg)?;
+    let db = match services.catalog.database(DEMO_DATABASE)? {
+        Some(db) => db,
+        None => create_database(services, &name, 4, None, true, (ADMIN_UID, 500))?,
+    };
+    confd_storage::datagen::generate(&db.node_dirs(), size / u64::from(db.nodes), 0xC0FF_EE00)?;
+
+    if services.catalog.volume(10001)?.is_none() {
+        let remote_dir = services.state_dir.join("remote").join("r0001");
+        std::fs::create_dir_all(&remote_dir)?;
+        let params = remote_volume_add::Params {
+            vol_type: "file".into(),
+            url: format!("file://{}", remote_dir.display()),
+            id: Some(10001),
+            name: None,
+            username: None,
+            password: None,
+            options: Vec::new(),
+            labels: Vec::new(),
+        };
+        add_remote_volume(services, params, ADMIN, ADMIN_UID)?;
+    }
+    if services.catalog.volume_by_name("ArchiveVolume1")?.is_none() {
+        let name: ObjectName = "ArchiveVolume1".parse().map_err(anyhow::Error::msg)?;
+        create_local_volume(services, &name, 64 << 30, ADMIN, ADMIN_UID)?;
+    }
+    tracing::info!(
+        "created the demo: database {DEMO_DATABASE} (4 nodes, {} MiB of data) in {:.1} s, volumes r0001 and ArchiveVolume1",
+        size >> 20,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Connection settings for clients on this machine (`confd_client`, the Python examples).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ClientSettings {
+    /// `https://127.0.0.1:<port>`.
+    pub xmlrpc_url: String,
+    /// `https://127.0.0.1:<port>`.
+    pub rest_url: String,
+    /// User name.
+    pub user: String,
+    /// Password of `user`.
+    pub password: String,
+    /// CA certificate to trust.
+    pub ca_cert: PathBuf,
+}
+
+/// Writes `client.json` (mode 0600). Keeps the stored password unless a new one was set.
+pub fn write_client_settings(dir: &Path, xmlrpc_url: String, rest_url: String, ca_cert: PathBuf, new_password: Option<&str>) -> anyhow::Result<()> {
+    let path = dir.join("client.json");
+    let old: Option<ClientSettings> = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice(&b).ok());
+    let password = match (new_password, old) {
+        (Some(p), _) => p.to_owned(),
+        (None, Some(old)) => old.password,
+        (None, None) => String::new(),
+    };
+    let settings = ClientSettings { xmlrpc_url, rest_url, user: ADMIN.into(), password, ca_cert };
+    let tmp = dir.join("client.json.partial");
+    write_private(&tmp, &serde_json::to_vec_pretty(&settings)?)?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating the state directory {}", dir.display()))?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        .with_context(|| format!("restricting {} to its owner", dir.display()))?;
+    Ok(())
+}
+
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    Ok(())
+}

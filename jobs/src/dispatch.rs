@@ -1,0 +1,411 @@
+//! The [`Dispatcher`]: gives every call a job ID and a job record, checks permissions and
+//! parameters against the registry, runs the job (catching panics), and serves the
+//! job-management calls (`job_start`, `job_wait`, `job_result`, `job_finished`,
+//! `job_info`, `job_stop`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use confd_storage::records::{JobRecord, JobState};
+use futures::FutureExt;
+use serde_json::{Value, json};
+use tokio::sync::watch;
+use tokio::task::AbortHandle;
+
+use crate::error::JobError;
+use crate::job::Caller;
+use crate::params;
+use crate::registry::{self, Registry};
+use crate::result_code::ResultCode;
+use crate::services::Services;
+
+/// The outcome of one job call: what the result struct carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobOutcome {
+    /// `<epoch>.<seq>`.
+    pub job_id: String,
+    /// Result code row.
+    pub code: ResultCode,
+    /// `result_desc`.
+    pub desc: String,
+    /// `result_output`, absent for jobs without output.
+    pub output: Option<Value>,
+    /// `result_revision`, present after a configuration change.
+    pub revision: Option<u64>,
+}
+
+impl JobOutcome {
+    fn from_record(r: &JobRecord) -> Option<Self> {
+        let name = r.result_name.as_deref()?;
+        Some(JobOutcome {
+            job_id: r.id(),
+            code: ResultCode::from_name(name).unwrap_or(ResultCode::Error),
+            desc: r.result_desc.clone().unwrap_or_default(),
+            output: r.output.clone(),
+            revision: r.revision,
+        })
+    }
+}
+
+struct Running {
+    done: watch::Receiver<Option<JobOutcome>>,
+    abort: Option<AbortHandle>,
+}
+
+/// Runs jobs by name for any edge (XML-RPC, REST).
+pub struct Dispatcher {
+    registry: Registry,
+    services: Arc<Services>,
+    epoch: u64,
+    seq: AtomicU64,
+    running: Mutex<HashMap<u64, Running>>,
+}
+
+impl Dispatcher {
+    /// A dispatcher for this daemon start (`epoch` from [`confd_storage::Catalog::next_epoch`]).
+    pub fn new(services: Arc<Services>, epoch: u64) -> Self {
+        Dispatcher {
+            registry: registry::registry(),
+            services,
+            epoch,
+            seq: AtomicU64::new(0),
+            running: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The shared services.
+    pub fn services(&self) -> &Arc<Services> {
+        &self.services
+    }
+
+    /// The registry.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Runs a job to completion (`job_exec`). Job failures are in the outcome, never panics.
+    pub async fn exec(&self, name: &str, params: Option<Value>, caller: &Caller) -> JobOutcome {
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        self.run(seq, name, params, caller).await
+    }
+
+    /// Starts a job in the background (`job_start`) and returns its job ID at once.
+    pub fn start(self: &Arc<Self>, name: &str, params: Option<Value>, caller: &Caller) -> String {
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        let (tx, rx) = watch::channel(None);
+        let this = self.clone();
+        let (name, caller) = (name.to_owned(), caller.clone());
+        let mut running = self.lock();
+        let task = tokio::spawn(async move {
+            let outcome = this.run(seq, &name, params, &caller).await;
+            this.lock().remove(&seq);
+            let _ = tx.send(Some(outcome));
+        });
+        running.insert(
+            seq,
+            Running {
+                done: rx,
+                abort: Some(task.abort_handle()),
+            },
+        );
+        self.job_id(seq)
+    }
+
+    /// Waits for a job to finish (`job_wait`).
+    pub async fn wait(&self, job_id: &str) -> Result<JobOutcome, JobError> {
+        let seq = self.own_seq(job_id)?;
+        let receiver = self.lock().get(&seq).map(|r| r.done.clone());
+        if let Some(mut rx) = receiver
+            && let Ok(done) = rx.wait_for(Option::is_some).await
+            && let Some(outcome) = done.clone()
+        {
+            return Ok(outcome);
+        }
+        self.result(job_id)
+    }
+
+    /// The result of a finished job (`job_result`); `WRONG_STATE` while it runs.
+    pub fn result(&self, job_id: &str) -> Result<JobOutcome, JobError> {
+        let record = self.record(job_id)?;
+        JobOutcome::from_record(&record)
+            .ok_or_else(|| JobError::WrongState(format!("Job {job_id} has not finished yet")))
+    }
+
+    /// True when the job has a result (`job_finished`).
+    pub fn finished(&self, job_id: &str) -> Result<bool, JobError> {
+        Ok(matches!(
+            self.record(job_id)?.state,
+            JobState::Finished | JobState::Failed
+        ))
+    }
+
+    /// The job record as a structure (`job_info`); parameters have secrets removed.
+    pub fn info(&self, job_id: &str) -> Result<Value, JobError> {
+        let r = self.record(job_id)?;
+        Ok(json!({
+            "id": r.id(),
+            "name": r.name,
+            "user": r.user,
+            "params": r.params,
+            "state": format!("{:?}", r.state).to_lowercase(),
+            "result_code": r.result_code,
+            "result_name": r.result_name,
+            "result_desc": r.result_desc,
+            "submitted": format_ms(r.submitted_ms),
+            "finished": r.finished_ms.map(format_ms),
+        }))
+    }
+
+    /// Stops a job started with `job_start` that is still running (`job_stop`).
+    pub fn stop(&self, job_id: &str, caller: &Caller) -> Result<(), JobError> {
+        let seq = self.own_seq(job_id)?;
+        let record = self.record(job_id)?;
+        if record.user != caller.user && !caller.groups.iter().any(|g| g == "root") {
+            return Err(JobError::PermissionDenied {
+                user: caller.user.clone(),
+                job: format!("job_stop {job_id}"),
+            });
+        }
+        let handle = self.lock().remove(&seq).and_then(|r| r.abort);
+        match handle {
+            Some(abort) => {
+                abort.abort();
+                let mut record = record;
+                record.state = JobState::Failed;
+                record.result_code = Some(ResultCode::Error.number());
+                record.result_name = Some(ResultCode::Error.name().into());
+                record.result_desc = Some("Job was stopped by the user".into());
+                record.finished_ms = Some(now_ms());
+                self.services.catalog.put_job(&record)?;
+                Ok(())
+            }
+            None => Err(JobError::WrongState(format!(
+                "Job {job_id} has already finished"
+            ))),
+        }
+    }
+
+    async fn run(
+        &self,
+        seq: u64,
+        name: &str,
+        params: Option<Value>,
+        caller: &Caller,
+    ) -> JobOutcome {
+        let job_id = self.job_id(seq);
+        let mut record = JobRecord {
+            epoch: self.epoch,
+            seq,
+            name: name.to_owned(),
+            user: caller.user.clone(),
+            params: Value::Null,
+            state: JobState::Executed,
+            result_code: None,
+            result_name: None,
+            result_desc: None,
+            output: None,
+            revision: None,
+            submitted_ms: now_ms(),
+            finished_ms: None,
+        };
+        let entry = self.registry.get(name);
+        record.params = redact(entry.map(|e| e.spec.params).unwrap_or(&[]), params.as_ref());
+        let mutates = entry.is_some_and(|e| e.spec.mutates);
+        if mutates {
+            // A configuration change is on record before it starts: a crash mid-job
+            // leaves a job that recovery marks as interrupted, not a silent change.
+            self.persist(&record);
+        }
+
+        let result = match entry {
+            None => Err(JobError::NoSuchJob(name.to_owned())),
+            Some(entry) if !caller.may_run(entry.spec.allowed_groups) => {
+                Err(JobError::PermissionDenied {
+                    user: caller.user.clone(),
+                    job: name.to_owned(),
+                })
+            }
+            Some(entry) => match to_param_map(params) {
+                Err(e) => Err(e),
+                Ok(raw) => match params::check(name, &entry.spec, raw) {
+                    Err(e) => Err(e),
+                    Ok(checked) => {
+                        let fut = entry.call(
+                            self.services.clone(),
+                            caller.clone(),
+                            job_id.clone(),
+                            checked,
+                        );
+                        match AssertUnwindSafe(fut).catch_unwind().await {
+                            Ok(result) => result,
+                            Err(panic) => Err(JobError::Internal(format!(
+                                "job panicked: {}",
+                                panic_text(&panic)
+                            ))),
+                        }
+                    }
+                },
+            },
+        };
+
+        let outcome = match result {
+            Ok(output) => {
+                let revision = if mutates {
+                    self.services.catalog.bump_revision().ok()
+                } else {
+                    None
+                };
+                JobOutcome {
+                    job_id: job_id.clone(),
+                    code: ResultCode::Ok,
+                    desc: "Success".into(),
+                    output: (!output.is_null()).then_some(output),
+                    revision,
+                }
+            }
+            Err(JobError::Internal(detail)) => {
+                tracing::error!(
+                    job_id,
+                    job = name,
+                    user = caller.user,
+                    "internal error: {detail}"
+                );
+                JobOutcome {
+                    job_id: job_id.clone(),
+                    code: ResultCode::Error,
+                    desc: format!("Internal error in job {job_id}; details are in the daemon log"),
+                    output: None,
+                    revision: None,
+                }
+            }
+            Err(e) => JobOutcome {
+                job_id: job_id.clone(),
+                code: e.code(),
+                desc: e.to_string(),
+                output: None,
+                revision: None,
+            },
+        };
+        record.state = JobState::Finished;
+        record.result_code = Some(outcome.code.number());
+        record.result_name = Some(outcome.code.name().into());
+        record.result_desc = Some(outcome.desc.clone());
+        record.output = outcome.output.clone();
+        record.revision = outcome.revision;
+        record.finished_ms = Some(now_ms());
+        self.persist(&record);
+        if mutates {
+            if let Err(e) = self.services.catalog.flush().await {
+                tracing::error!(job_id, "flushing the catalogue failed: {e}");
+            }
+        }
+        outcome
+    }
+
+    fn persist(&self, record: &JobRecord) {
+        if let Err(e) = self.services.catalog.put_job(record) {
+            tracing::error!(job_id = record.id(), "writing the job record failed: {e}");
+        }
+    }
+
+    fn record(&self, job_id: &str) -> Result<JobRecord, JobError> {
+        let (epoch, seq) = parse_job_id(job_id)?;
+        self.services
+            .catalog
+            .job(epoch, seq)?
+            .or_else(|| {
+                (epoch == self.epoch && self.lock().contains_key(&seq)).then(|| pending(epoch, seq))
+            })
+            .ok_or_else(|| JobError::NotFound(format!("Job {job_id} does not exist")))
+    }
+
+    fn own_seq(&self, job_id: &str) -> Result<u64, JobError> {
+        let (epoch, seq) = parse_job_id(job_id)?;
+        Ok(if epoch == self.epoch { seq } else { 0 })
+    }
+
+    fn job_id(&self, seq: u64) -> String {
+        format!("{}.{}", self.epoch, seq)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Running>> {
+        self.running.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn pending(epoch: u64, seq: u64) -> JobRecord {
+    JobRecord {
+        epoch,
+        seq,
+        name: String::new(),
+        user: String::new(),
+        params: Value::Null,
+        state: JobState::Submitted,
+        result_code: None,
+        result_name: None,
+        result_desc: None,
+        output: None,
+        revision: None,
+        submitted_ms: now_ms(),
+        finished_ms: None,
+    }
+}
+
+fn parse_job_id(job_id: &str) -> Result<(u64, u64), JobError> {
+    job_id
+        .split_once('.')
+        .and_then(|(e, s)| Some((e.parse().ok()?, s.parse().ok()?)))
+        .ok_or_else(|| {
+            JobError::invalid(
+                "job_id",
+                format!("'{job_id}' is not a job ID of the form <number>.<number>"),
+            )
+        })
+}
+
+fn to_param_map(params: Option<Value>) -> Result<BTreeMap<String, Value>, JobError> {
+    match params {
+        None | Some(Value::Null) => Ok(BTreeMap::new()),
+        Some(Value::Object(map)) => Ok(map.into_iter().collect()),
+        Some(_) => Err(JobError::invalid(
+            "params",
+            "expected a struct of parameters",
+        )),
+    }
+}
+
+/// Parameters for the job record, with secret values replaced.
+fn redact(spec: &[params::ParamSpec], params: Option<&Value>) -> Value {
+    let Some(Value::Object(map)) = params else {
+        return json!({});
+    };
+    let map = map
+        .iter()
+        .map(|(k, v)| {
+            let secret = spec.iter().any(|p| p.name == k && p.secret);
+            (k.clone(), if secret { json!("******") } else { v.clone() })
+        })
+        .collect();
+    Value::Object(map)
+}
+
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+fn format_ms(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.strftime("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
+}

@@ -1,0 +1,138 @@
+//! `db_create`: register a database over a data directory (one `node_<k>` directory per
+//! node). With `data_path` the user brings an existing directory (missing node
+//! directories are created empty, and `db_delete` never deletes it); without it confd
+//! creates one under its state directory.
+
+use std::path::PathBuf;
+
+use confd_storage::records::{DatabaseRecord, DbState};
+
+use crate::error::JobError;
+use crate::job::{Context, Job, JobSpec, NoOutput};
+use crate::params::{FromParams, ObjectName, ParamReader, ParamSpec, ParamType};
+use crate::services::Services;
+
+/// The `db_create` job.
+pub struct DbCreate;
+
+/// Parameters of `db_create`.
+pub struct Params {
+    db_name: ObjectName,
+    nodes: u32,
+    data_path: Option<PathBuf>,
+    auto_start: bool,
+}
+
+impl FromParams for Params {
+    fn from_params(p: &ParamReader) -> Result<Self, JobError> {
+        let nodes = p.int("nodes")?;
+        let nodes = u32::try_from(nodes)
+            .ok()
+            .filter(|n| (1..=64).contains(n))
+            .ok_or_else(|| {
+                JobError::invalid(
+                    "nodes",
+                    format!("{nodes} is not a node count between 1 and 64"),
+                )
+            })?;
+        let data_path = p.opt_str("data_path")?.map(PathBuf::from);
+        if let Some(path) = &data_path {
+            if !path.is_absolute() {
+                return Err(JobError::invalid(
+                    "data_path",
+                    format!("'{}' is not an absolute path", path.display()),
+                ));
+            }
+            if !path.is_dir() {
+                return Err(JobError::invalid(
+                    "data_path",
+                    format!("'{}' is not an existing directory", path.display()),
+                ));
+            }
+        }
+        Ok(Params {
+            db_name: p.parse("db_name")?,
+            nodes,
+            data_path,
+            auto_start: p.bool_or("auto_start", true),
+        })
+    }
+}
+
+impl Job for DbCreate {
+    const NAME: &'static str = "db_create";
+    type Params = Params;
+    type Output = NoOutput;
+
+    const SPEC: JobSpec = JobSpec {
+        description: "Create a database over a data directory with one node_<k> directory per node.",
+        params: &[
+            ParamSpec::required("db_name", ParamType::Str, "Name of the new database."),
+            ParamSpec::required("nodes", ParamType::Int, "Number of nodes (1-64)."),
+            ParamSpec::optional(
+                "data_path",
+                ParamType::Str,
+                "Existing directory holding node_0 .. node_<n-1>; missing node directories are created empty. Default: a new directory under the state directory.",
+            ),
+            ParamSpec::optional(
+                "auto_start",
+                ParamType::Bool,
+                "Start the database after creating it (default true).",
+            ),
+        ],
+        allowed_groups: &["root", "exaadm"],
+        mutates: true,
+    };
+
+    async fn run(ctx: &Context<'_>, p: Params) -> Result<NoOutput, JobError> {
+        create_database(
+            ctx.services,
+            &p.db_name,
+            p.nodes,
+            p.data_path,
+            p.auto_start,
+            (ctx.caller.uid, 500),
+        )?;
+        Ok(NoOutput)
+    }
+}
+
+/// Creates the node directories and the catalogue entry of a database. Shared by the job
+/// and by the daemon's demo set-up.
+pub fn create_database(
+    services: &Services,
+    name: &ObjectName,
+    nodes: u32,
+    data_path: Option<PathBuf>,
+    running: bool,
+    owner: (u32, u32),
+) -> Result<DatabaseRecord, JobError> {
+    if services.catalog.database(name.as_str())?.is_some() {
+        return Err(JobError::Conflict(format!(
+            "Database '{name}' already exists"
+        )));
+    }
+    let owns_data = data_path.is_none();
+    let data_path = data_path.unwrap_or_else(|| services.databases_dir().join(name.as_str()));
+    let record = DatabaseRecord {
+        name: name.as_str().to_owned(),
+        version: services.version.clone(),
+        state: if running {
+            DbState::Running
+        } else {
+            DbState::Setup
+        },
+        nodes,
+        data_path,
+        owns_data,
+        owner,
+        created: jiff::Timestamp::now().as_second(),
+        data_incomplete: false,
+    };
+    for dir in record.node_dirs() {
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| JobError::Internal(format!("creating {}: {e}", dir.display())))?;
+    }
+    services.catalog.insert_database(&record)?;
+    Ok(record)
+}

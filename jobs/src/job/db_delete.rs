@@ -1,0 +1,63 @@
+//! `db_delete`: remove a stopped database. Its data directory is deleted only when confd
+//! created it; a `data_path` the user brought is left as it is. Backups stay on their
+//! volumes and in the catalogue.
+
+use confd_storage::records::DbState;
+
+use crate::error::JobError;
+use crate::job::{Context, Job, JobSpec, NoOutput};
+use crate::params::{FromParams, ParamReader, ParamSpec, ParamType};
+
+/// The `db_delete` job.
+pub struct DbDelete;
+
+/// Parameters of `db_delete`.
+pub struct Params {
+    db_name: String,
+}
+
+impl FromParams for Params {
+    fn from_params(p: &ParamReader) -> Result<Self, JobError> {
+        Ok(Params {
+            db_name: p.str("db_name")?,
+        })
+    }
+}
+
+impl Job for DbDelete {
+    const NAME: &'static str = "db_delete";
+    type Params = Params;
+    type Output = NoOutput;
+
+    const SPEC: JobSpec = JobSpec {
+        description: "Delete a stopped database. Data directories brought with data_path are kept.",
+        params: &[ParamSpec::required(
+            "db_name",
+            ParamType::Str,
+            "Name of the database.",
+        )],
+        allowed_groups: &["root", "exaadm"],
+        mutates: true,
+    };
+
+    async fn run(ctx: &Context<'_>, p: Params) -> Result<NoOutput, JobError> {
+        let db = ctx.services.database(&p.db_name)?;
+        if db.state != DbState::Setup {
+            return Err(JobError::WrongState(format!(
+                "Database '{}' is {}; stop it before deleting it",
+                db.name,
+                db.state.as_str()
+            )));
+        }
+        // Catalogue first: a crash after it leaves an orphan directory, never a database
+        // whose data is half gone.
+        ctx.services.catalog.remove_database(&db.name)?;
+        ctx.services.catalog.flush().await?;
+        if db.owns_data {
+            if let Err(e) = std::fs::remove_dir_all(&db.data_path) {
+                tracing::warn!(db = db.name, "removing {}: {e}", db.data_path.display());
+            }
+        }
+        Ok(NoOutput)
+    }
+}

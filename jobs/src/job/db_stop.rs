@@ -1,0 +1,71 @@
+//! `db_stop`: stop a running database (its state becomes `setup`).
+
+use confd_storage::records::DbState;
+
+use crate::error::JobError;
+use crate::job::{Context, DB_GROUPS, Job, JobSpec, NoOutput};
+use crate::params::{FromParams, ParamReader, ParamSpec, ParamType};
+
+/// The `db_stop` job.
+pub struct DbStop;
+
+/// Parameters of `db_stop`.
+pub struct Params {
+    db_name: String,
+}
+
+impl FromParams for Params {
+    fn from_params(p: &ParamReader) -> Result<Self, JobError> {
+        Ok(Params {
+            db_name: p.str("db_name")?,
+        })
+    }
+}
+
+impl Job for DbStop {
+    const NAME: &'static str = "db_stop";
+    type Params = Params;
+    type Output = NoOutput;
+
+    const SPEC: JobSpec = JobSpec {
+        description: "Stop a running database; afterwards db_state reports 'setup'.",
+        params: &[
+            ParamSpec::required("db_name", ParamType::Str, "Name of the database."),
+            ParamSpec::optional(
+                "cluster",
+                ParamType::Str,
+                "Cluster to stop on (accepted for compatibility).",
+            ),
+            ParamSpec::optional(
+                "force",
+                ParamType::Bool,
+                "Stop without waiting for sessions (accepted for compatibility).",
+            ),
+            ParamSpec::optional(
+                "timeout",
+                ParamType::Int,
+                "Seconds to wait; 0 = no limit (stopping is immediate here).",
+            ),
+        ],
+        allowed_groups: DB_GROUPS,
+        mutates: true,
+    };
+
+    async fn run(ctx: &Context<'_>, p: Params) -> Result<NoOutput, JobError> {
+        ctx.services
+            .catalog
+            .update_database(&p.db_name, |db| match db.state {
+                DbState::Running => {
+                    db.state = DbState::Setup;
+                    Ok(())
+                }
+                other => Err(JobError::WrongState(format!(
+                    "Database '{}' is not running (state: {})",
+                    db.name,
+                    other.as_str()
+                ))),
+            })?
+            .ok_or_else(|| JobError::no_such_database(&p.db_name))??;
+        Ok(NoOutput)
+    }
+}

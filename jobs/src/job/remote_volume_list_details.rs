@@ -1,0 +1,36 @@
+//! `remote_volume_list_details`: every remote archive volume with its properties (the
+//! `remote_volume_info` view of each; passwords masked).
+
+use serde_json::Value;
+
+use super::volume_view::remote_view;
+use crate::error::JobError;
+use crate::job::{Context, Job, JobSpec, VOLUME_GROUPS};
+use crate::params::NoParams;
+
+/// The `remote_volume_list_details` job.
+pub struct RemoteVolumeListDetails;
+
+impl Job for RemoteVolumeListDetails {
+    const NAME: &'static str = "remote_volume_list_details";
+    type Params = NoParams;
+    type Output = Vec<Value>;
+
+    const SPEC: JobSpec = JobSpec {
+        description: "List all remote archive volumes with their properties.",
+        params: &[],
+        allowed_groups: VOLUME_GROUPS,
+        mutates: false,
+    };
+
+    async fn run(ctx: &Context<'_>, _: NoParams) -> Result<Vec<Value>, JobError> {
+        Ok(ctx
+            .services
+            .catalog
+            .volumes()?
+            .iter()
+            .filter(|v| v.is_remote())
+            .map(remote_view)
+            .collect())
+    }
+}

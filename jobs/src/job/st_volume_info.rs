@@ -1,0 +1,77 @@
+//! `st_volume_info`: one local archive volume by `vid` (or `vname`); `vid: all_volumes`
+//! returns all of them (spec 3.2).
+
+use serde_json::Value;
+
+use super::volume_view::local_view;
+use crate::error::JobError;
+use crate::job::{Context, Job, JobSpec, VOLUME_GROUPS};
+use crate::params::{FromParams, ParamReader, ParamSpec, ParamType, VolumeRef};
+
+/// The `st_volume_info` job.
+pub struct StVolumeInfo;
+
+/// Which volume(s) to show.
+pub enum Params {
+    /// `vid: all_volumes`.
+    All,
+    /// One volume.
+    One(VolumeRef),
+}
+
+impl FromParams for Params {
+    fn from_params(p: &ParamReader) -> Result<Self, JobError> {
+        if p.opt_str("vid")?.as_deref() == Some("all_volumes") {
+            return Ok(Params::All);
+        }
+        Ok(Params::One(VolumeRef::read(p, "vid", "vname")?))
+    }
+}
+
+impl Job for StVolumeInfo {
+    const NAME: &'static str = "st_volume_info";
+    type Params = Params;
+    type Output = Value;
+
+    const SPEC: JobSpec = JobSpec {
+        description: "Show a local archive volume; sizes are rendered with units. vid 'all_volumes' shows all.",
+        params: &[
+            ParamSpec::required(
+                "vid",
+                ParamType::StrOrInt,
+                "ID of the volume, or 'all_volumes'.",
+            )
+            .or("vname"),
+            ParamSpec::optional(
+                "vname",
+                ParamType::Str,
+                "Name of the volume (substitute for vid).",
+            ),
+        ],
+        allowed_groups: VOLUME_GROUPS,
+        mutates: false,
+    };
+
+    async fn run(ctx: &Context<'_>, p: Params) -> Result<Value, JobError> {
+        match p {
+            Params::All => Ok(Value::Array(
+                ctx.services
+                    .catalog
+                    .volumes()?
+                    .iter()
+                    .filter(|v| !v.is_remote())
+                    .map(|v| local_view(v, true))
+                    .collect(),
+            )),
+            Params::One(r) => {
+                let v = ctx.services.volume(&r)?;
+                if v.is_remote() {
+                    return Err(JobError::NotFound(format!(
+                        "Volume {r} is a remote archive volume; use remote_volume_info"
+                    )));
+                }
+                Ok(local_view(&v, true))
+            }
+        }
+    }
+}

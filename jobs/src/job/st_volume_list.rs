@@ -1,0 +1,35 @@
+//! `st_volume_list`: all local archive volumes.
+
+use serde_json::Value;
+
+use super::volume_view::local_view;
+use crate::error::JobError;
+use crate::job::{Context, Job, JobSpec, VOLUME_GROUPS};
+use crate::params::NoParams;
+
+/// The `st_volume_list` job.
+pub struct StVolumeList;
+
+impl Job for StVolumeList {
+    const NAME: &'static str = "st_volume_list";
+    type Params = NoParams;
+    type Output = Vec<Value>;
+
+    const SPEC: JobSpec = JobSpec {
+        description: "List the local archive volumes with their properties.",
+        params: &[],
+        allowed_groups: VOLUME_GROUPS,
+        mutates: false,
+    };
+
+    async fn run(ctx: &Context<'_>, _: NoParams) -> Result<Vec<Value>, JobError> {
+        Ok(ctx
+            .services
+            .catalog
+            .volumes()?
+            .iter()
+            .filter(|v| !v.is_remote())
+            .map(|v| local_view(v, false))
+            .collect())
+    }
+}

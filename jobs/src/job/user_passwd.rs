@@ -1,0 +1,73 @@
+//! `user_passwd`: change a user's password (the only way to change the admin password,
+//! spec 3.8). Users change their own; root and exaadm may change anyone's.
+
+use crate::error::JobError;
+use crate::job::{Context, Job, JobSpec, NoOutput};
+use crate::params::{FromParams, ParamReader, ParamSpec, ParamType};
+
+/// The `user_passwd` job.
+pub struct UserPasswd;
+
+/// Parameters of `user_passwd`.
+pub struct Params {
+    username: Option<String>,
+    password: String,
+}
+
+impl FromParams for Params {
+    fn from_params(p: &ParamReader) -> Result<Self, JobError> {
+        let password = p.str("password")?;
+        if password.chars().count() < 8 {
+            return Err(JobError::invalid(
+                "password",
+                "must have at least 8 characters",
+            ));
+        }
+        Ok(Params {
+            username: p.opt_str("username")?,
+            password,
+        })
+    }
+}
+
+impl Job for UserPasswd {
+    const NAME: &'static str = "user_passwd";
+    type Params = Params;
+    type Output = NoOutput;
+
+    const SPEC: JobSpec = JobSpec {
+        description: "Change the password of a user (default: the caller).",
+        params: &[
+            ParamSpec::required(
+                "password",
+                ParamType::Str,
+                "The new password (at least 8 characters).",
+            )
+            .secret(),
+            ParamSpec::optional(
+                "username",
+                ParamType::Str,
+                "User whose password changes (default: the caller).",
+            ),
+        ],
+        allowed_groups: &["root", "exaadm", "exadbadm", "exastoradm", "exausers"],
+        mutates: true,
+    };
+
+    async fn run(ctx: &Context<'_>, p: Params) -> Result<NoOutput, JobError> {
+        let user = p.username.unwrap_or_else(|| ctx.caller.user.clone());
+        let admin = ctx
+            .caller
+            .groups
+            .iter()
+            .any(|g| g == "root" || g == "exaadm");
+        if user != ctx.caller.user && !admin {
+            return Err(JobError::PermissionDenied {
+                user: ctx.caller.user.clone(),
+                job: format!("user_passwd for '{user}'"),
+            });
+        }
+        ctx.services.auth.change_password(&user, &p.password)?;
+        Ok(NoOutput)
+    }
+}

@@ -1,0 +1,31 @@
+//! ConfD's vocabulary on top of `confd-storage`: the [`Job`] trait, one file per job under
+//! [`job`], the one [`registry`] list, typed parameters parsed once ([`params`]), the one
+//! table of result codes ([`result_code`]) and the [`Dispatcher`] that gives every call a
+//! job ID and a job record.
+//!
+//! This crate never imports `dxr`, `axum` or `hyper`: XML-RPC and REST are edges in
+//! `confd-daemon`, and both feed the same [`Dispatcher`].
+//!
+//! Adding a job:
+//! 1. write `src/job/<job_name>.rs` with a unit struct, its `Params` (implementing
+//!    [`params::FromParams`]) and `impl Job` (name, `spec()`, `run`);
+//! 2. declare the module in `src/job/mod.rs`;
+//! 3. add one `.add::<YourJob>()` line in [`registry::registry`];
+//! 4. add tests beside the job (rules) and, for new output shapes, an end-to-end test;
+//! 5. `cargo test -p confd-jobs` runs the registry-wide checks over the list.
+
+pub mod auth;
+pub mod dispatch;
+pub mod error;
+pub mod job;
+pub mod params;
+pub mod registry;
+pub mod result_code;
+pub mod services;
+pub mod units;
+
+pub use dispatch::{Dispatcher, JobOutcome};
+pub use error::JobError;
+pub use job::{Caller, Context, Job, JobSpec};
+pub use result_code::ResultCode;
+pub use services::Services;

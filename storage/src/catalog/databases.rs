@@ -1,0 +1,120 @@
+//! Databases, keyed by name.
+
+use super::{Catalog, decode, decode_all, encode};
+use crate::error::StorageError;
+use crate::records::DatabaseRecord;
+
+impl Catalog {
+    /// The database called `name`.
+    pub fn database(&self, name: &str) -> Result<Option<DatabaseRecord>, StorageError> {
+        self.databases
+            .get(name)?
+            .map(|v| decode("databases", &v))
+            .transpose()
+    }
+
+    /// All databases, ordered by name.
+    pub fn databases(&self) -> Result<Vec<DatabaseRecord>, StorageError> {
+        decode_all("databases", &self.databases)
+    }
+
+    /// Adds a database; fails if the name is taken.
+    pub fn insert_database(&self, record: &DatabaseRecord) -> Result<(), StorageError> {
+        self.databases
+            .compare_and_swap(&record.name, None::<&[u8]>, Some(encode(record)))?
+            .map_err(|_| {
+                StorageError::Conflict(format!("database '{}' already exists", record.name))
+            })
+    }
+
+    /// Applies `change` to the database atomically (retried if another writer raced us).
+    /// `change` returns `Err` to refuse the update; that error is passed through.
+    pub fn update_database<E>(
+        &self,
+        name: &str,
+        mut change: impl FnMut(&mut DatabaseRecord) -> Result<(), E>,
+    ) -> Result<Option<Result<DatabaseRecord, E>>, StorageError> {
+        loop {
+            let Some(old) = self.databases.get(name)? else {
+                return Ok(None);
+            };
+            let mut record: DatabaseRecord = decode("databases", &old)?;
+            if let Err(e) = change(&mut record) {
+                return Ok(Some(Err(e)));
+            }
+            let swapped =
+                self.databases
+                    .compare_and_swap(name, Some(&old), Some(encode(&record)))?;
+            if swapped.is_ok() {
+                return Ok(Some(Ok(record)));
+            }
+        }
+    }
+
+    /// Removes a database record; returns it if it existed.
+    pub fn remove_database(&self, name: &str) -> Result<Option<DatabaseRecord>, StorageError> {
+        self.databases
+            .remove(name)?
+            .map(|v| decode("databases", &v))
+            .transpose()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::records::DbState;
+
+    use super::*;
+
+    fn record(name: &str) -> DatabaseRecord {
+        DatabaseRecord {
+            name: name.into(),
+            version: "test".into(),
+            state: DbState::Running,
+            nodes: 2,
+            data_path: "/tmp/x".into(),
+            owns_data: true,
+            owner: (500, 500),
+            created: 0,
+            data_incomplete: false,
+        }
+    }
+
+    #[test]
+    fn duplicate_database_name_is_a_conflict() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Catalog::open(dir.path()).unwrap();
+        c.insert_database(&record("A")).unwrap();
+        assert!(matches!(
+            c.insert_database(&record("A")),
+            Err(StorageError::Conflict(_))
+        ));
+    }
+
+    #[test]
+    fn refused_update_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Catalog::open(dir.path()).unwrap();
+        c.insert_database(&record("A")).unwrap();
+        let r = c
+            .update_database("A", |db| {
+                db.state = DbState::Setup;
+                Err("no")
+            })
+            .unwrap();
+        assert_eq!(r, Some(Err("no")));
+        assert_eq!(c.database("A").unwrap().unwrap().state, DbState::Running);
+        let r = c
+            .update_database("A", |db| {
+                db.state = DbState::Setup;
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+        assert_eq!(r.unwrap().unwrap().state, DbState::Setup);
+        assert!(
+            c.update_database("B", |_| Ok::<(), ()>(()))
+                .unwrap()
+                .is_none()
+        );
+    }
+}

@@ -1,0 +1,418 @@
+//! `backup`: one full or incremental backup of all nodes of a database.
+//!
+//! Order (design section 4, "nothing is referenced before it is durable"):
+//! 1. Protect: scan every node directory, decide per file whether it must be read (new or
+//!    changed against the base manifest) and fix the progress totals.
+//! 2. Write: per node, stream chunks into the node's data object; finished = durable.
+//! 3. Manifests: written only after every data object is durable, because they point into
+//!    them.
+//! 4. Validate: re-read each manifest from the volume and check it against what was meant
+//!    to be written and against the data object sizes.
+//! 5. Unprotect: write the status marker; from this moment the backup exists.
+//!
+//! Any failure or cancellation before step 5 removes everything under the backup's prefix,
+//! so an aborted backup leaves nothing behind (and a crash leaves only objects without a
+//! marker, which `remove_uncommitted` deletes at start-up).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use tokio_util::sync::CancellationToken;
+
+use super::backup_node::{FileToRead, NodeStats, NodeWrite, write_node};
+use super::error::{EngineError, EngineResult};
+use super::load::{corrupt, load_manifests};
+use super::pipeline::default_workers;
+use super::progress::{Phase, Progress};
+use super::tree::scan;
+use crate::archive::{
+    BackupKeys, BackupRef, ChunkHash, ChunkRef, Compression, Entry, EntryKind, MANIFEST_FORMAT, Manifest,
+    ManifestInfo, STATUS_FORMAT, StatusMarker, Totals,
+};
+use crate::volume::{ArchiveVolume, Prefix};
+
+/// The base of an incremental: its status marker and its (complete) manifests.
+#[derive(Debug, Clone)]
+pub struct BaseBackup {
+    /// Status marker of the base (level N − 1).
+    pub marker: StatusMarker,
+    /// Its manifests, one per node.
+    pub manifests: Vec<Manifest>,
+}
+
+impl BaseBackup {
+    /// Loads the manifests of `marker` from `volume`, checked against the marker's hashes.
+    pub async fn load(volume: &dyn ArchiveVolume, marker: StatusMarker) -> EngineResult<Self> {
+        let manifests = load_manifests(volume, &marker).await?;
+        Ok(Self { marker, manifests })
+    }
+}
+
+/// What to back up and how.
+#[derive(Debug, Clone)]
+pub struct BackupPlan {
+    /// Database name (first key segment).
+    pub db: String,
+    /// Backup id, unique per database.
+    pub bid: u64,
+    /// Level 0..=9.
+    pub level: u8,
+    /// Timestamp `YYYYMMDDHHMM` (UTC), part of every object name.
+    pub ts: String,
+    /// Node directories; node `k` is `nodes[k]`.
+    pub nodes: Vec<PathBuf>,
+    /// Chunk compression (`Compression::None` for `nocompression` volumes).
+    pub compression: Compression,
+    /// Expiry, Unix seconds; `None` for never.
+    pub expire: Option<i64>,
+    /// Base backup, required for level ≥ 1 and forbidden for level 0.
+    pub base: Option<BaseBackup>,
+    /// Re-read every file even when size, mtime and inode are unchanged.
+    pub full_read: bool,
+    /// Hash/compression threads; `None` for one per core.
+    pub threads: Option<usize>,
+}
+
+impl BackupPlan {
+    /// A level-0 plan with zstd level 1, no expiry and default threads.
+    pub fn full(db: &str, bid: u64, ts: &str, nodes: Vec<PathBuf>) -> Self {
+        Self {
+            db: db.to_owned(),
+            bid,
+            level: 0,
+            ts: ts.to_owned(),
+            nodes,
+            compression: Compression::Zstd { level: 1 },
+            expire: None,
+            base: None,
+            full_read: false,
+            threads: None,
+        }
+    }
+
+    /// A plan for the next level on top of `base`, same db and nodes.
+    pub fn incremental(bid: u64, ts: &str, nodes: Vec<PathBuf>, base: BaseBackup) -> Self {
+        let db = base.marker.db.clone();
+        let level = base.marker.level.saturating_add(1);
+        let compression = base.marker.compression;
+        Self {
+            level,
+            compression,
+            base: Some(base),
+            ..Self::full(&db, bid, ts, nodes)
+        }
+    }
+}
+
+/// Outcome of a successful backup.
+#[derive(Debug, Clone)]
+pub struct BackupSummary {
+    /// The status marker that was written (it holds the totals).
+    pub marker: StatusMarker,
+    /// Files read (new or changed).
+    pub files_read: u64,
+    /// Files whose chunks were taken from the base without reading them.
+    pub files_reused: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+fn check_plan(plan: &BackupPlan) -> EngineResult<BackupKeys> {
+    let invalid = |m: String| Err(EngineError::Invalid(m));
+    let Some(keys) = BackupKeys::new(&plan.db, plan.bid, plan.level, &plan.ts) else {
+        return invalid(format!("invalid db name '{}' or timestamp '{}'", plan.db, plan.ts));
+    };
+    if plan.nodes.is_empty() || plan.level > 9 {
+        return invalid("a backup needs at least one node and a level in 0..=9".into());
+    }
+    match (&plan.base, plan.level) {
+        (None, 0) => {}
+        (Some(_), 0) => return invalid("a level-0 backup has no base".into()),
+        (None, l) => {
+            return Err(EngineError::MissingBase {
+                detail: format!("level {l} needs a base backup of level {}", l - 1),
+            });
+        }
+        (Some(b), l) => {
+            let m = &b.marker;
+            if m.db != plan.db || m.level + 1 != l || m.nodes != plan.nodes.len() {
+                return Err(EngineError::MissingBase {
+                    detail: format!(
+                        "{}/id_{}/level_{} ({} nodes) cannot be the base of level {l} of {} ({} nodes)",
+                        m.db, m.bid, m.level, m.nodes, plan.db, plan.nodes.len()
+                    ),
+                });
+            }
+            if b.manifests.len() != m.nodes {
+                return invalid("base manifests do not match the base's node count".into());
+            }
+        }
+    }
+    Ok(keys)
+}
+
+/// Backs up `plan.nodes` to `volume`; see the module docs for the order of writes.
+///
+/// `progress` is updated throughout; `cancel` is checked between chunks, and cancelling
+/// removes everything this backup wrote before [`EngineError::Aborted`] is returned.
+pub async fn backup(
+    volume: &dyn ArchiveVolume,
+    plan: &BackupPlan,
+    progress: &Arc<Progress>,
+    cancel: &CancellationToken,
+) -> EngineResult<BackupSummary> {
+    let started = Instant::now();
+    let keys = check_plan(plan)?;
+    let prefix = keys.prefix()?;
+    // Never write into (and so never clean up) a prefix that already holds objects: they
+    // belong to another backup or to a crashed attempt that recovery must handle.
+    if !volume.list(&prefix).await?.is_empty() || !volume.list_incomplete(&prefix).await?.is_empty()
+    {
+        return Err(EngineError::AlreadyExists {
+            prefix: prefix.to_string(),
+        });
+    }
+    match run(volume, plan, &keys, progress, cancel).await {
+        Ok(mut summary) => {
+            summary.elapsed = started.elapsed();
+            Ok(summary)
+        }
+        Err(e) => {
+            discard(volume, &prefix).await;
+            Err(e)
+        }
+    }
+}
+
+/// Removes what a failed or aborted backup wrote; its own failure is only logged, the
+/// original error is what the caller must see (recovery retries at the next start).
+async fn discard(volume: &dyn ArchiveVolume, prefix: &Prefix) {
+    if let Err(e) = volume.delete_prefix(prefix).await {
+        tracing::warn!(%prefix, error = %e, "could not remove the objects of a failed backup");
+    }
+}
+
+/// Per node: the scanned entries and the files among them that must be read.
+struct NodePlan {
+    entries: Vec<Entry>,
+    files: Vec<FileToRead>,
+    chain: HashMap<ChunkHash, ChunkRef>,
+}
+
+fn plan_node(entries: Vec<Entry>, base: Option<&Manifest>, full_read: bool) -> NodePlan {
+    let mut entries = entries;
+    let mut chain = HashMap::new();
+    let mut by_path: HashMap<&[u8], &Entry> = HashMap::new();
+    if let Some(base) = base {
+        for e in &base.entries {
+            for r in &e.chunks {
+                chain.entry(r.blake3).or_insert_with(|| r.clone());
+            }
+            by_path.insert(e.path.as_slice(), e);
+        }
+    }
+    let mut files = Vec::new();
+    for (index, e) in entries.iter_mut().enumerate() {
+        if e.kind != EntryKind::File {
+            continue;
+        }
+        // restic's rule: same size, mtime and inode means same content; reuse the refs.
+        let unchanged = by_path.get(e.path.as_slice()).filter(|b| {
+            !full_read
+                && b.kind == EntryKind::File
+                && (b.size, b.mtime_ns, b.inode) == (e.size, e.mtime_ns, e.inode)
+        });
+        match unchanged {
+            Some(b) => e.chunks = b.chunks.clone(),
+            None => files.push(FileToRead {
+                index,
+                entry: e.clone(),
+            }),
+        }
+    }
+    NodePlan {
+        entries,
+        files,
+        chain,
+    }
+}
+
+async fn run(
+    volume: &dyn ArchiveVolume,
+    plan: &BackupPlan,
+    keys: &BackupKeys,
+    progress: &Arc<Progress>,
+    cancel: &CancellationToken,
+) -> EngineResult<BackupSummary> {
+    progress.set_phase(Phase::Protect);
+    let mut nodes = Vec::with_capacity(plan.nodes.len());
+    for (k, dir) in plan.nodes.iter().enumerate() {
+        let (dir, token) = (dir.clone(), cancel.clone());
+        let entries = tokio::task::spawn_blocking(move || scan(&dir, &token))
+            .await
+            .map_err(|e| EngineError::Internal(format!("scan task: {e}")))??;
+        let base = plan.base.as_ref().map(|b| &b.manifests[k]);
+        nodes.push(plan_node(entries, base, plan.full_read));
+    }
+    let files_read: u64 = nodes.iter().map(|n| n.files.len() as u64).sum();
+    let bytes_to_read = nodes
+        .iter()
+        .flat_map(|n| &n.files)
+        .map(|f| f.entry.size)
+        .sum();
+    progress.set_totals(bytes_to_read, files_read);
+
+    progress.set_phase(Phase::Write);
+    let workers = plan.threads.unwrap_or_else(default_workers).max(1);
+    let mut stats = Vec::with_capacity(nodes.len());
+    for (k, node) in nodes.iter_mut().enumerate() {
+        let job = NodeWrite {
+            bid: plan.bid,
+            level: plan.level,
+            dir: plan.nodes[k].clone(),
+            data_key: keys.data(k)?,
+            chain: std::mem::take(&mut node.chain),
+            compression: plan.compression,
+            workers,
+            progress,
+            cancel,
+        };
+        let files = std::mem::take(&mut node.files);
+        stats.push(write_node(volume, &job, files, &mut node.entries).await?);
+    }
+
+    // Data objects are durable; only now may manifests point into them.
+    let mut manifests = Vec::with_capacity(nodes.len());
+    let mut infos = Vec::with_capacity(nodes.len());
+    for (k, node) in nodes.into_iter().enumerate() {
+        check_cancel(cancel)?;
+        let m = Manifest {
+            format: MANIFEST_FORMAT,
+            db: plan.db.clone(),
+            bid: plan.bid,
+            level: plan.level,
+            ts: plan.ts.clone(),
+            node: k,
+            entries: node.entries,
+        };
+        let bytes = m
+            .encode()
+            .map_err(|e| EngineError::Internal(format!("encoding manifest: {e}")))?;
+        infos.push(ManifestInfo {
+            node: k,
+            size: bytes.len() as u64,
+            blake3: ChunkHash::of(&bytes),
+            data_size: stats[k].data_size,
+        });
+        volume.put(&keys.manifest(k)?, Bytes::from(bytes)).await?;
+        manifests.push(m);
+    }
+
+    progress.set_phase(Phase::Validate);
+    let marker = StatusMarker {
+        format: STATUS_FORMAT,
+        db: plan.db.clone(),
+        bid: plan.bid,
+        level: plan.level,
+        ts: plan.ts.clone(),
+        nodes: plan.nodes.len(),
+        base: plan.base.as_ref().map(|b| BackupRef {
+            bid: b.marker.bid,
+            level: b.marker.level,
+            ts: b.marker.ts.clone(),
+        }),
+        expire: plan.expire,
+        compression: plan.compression,
+        committed_at: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
+        totals: totals(&manifests, &stats),
+        manifests: infos,
+    };
+    validate(volume, keys, &marker, &manifests).await?;
+
+    // The commit point. Cancellation is honoured up to here and not after: once the marker
+    // is durable the backup exists and an abort would have to delete a good backup.
+    check_cancel(cancel)?;
+    progress.set_phase(Phase::Unprotect);
+    let json = marker
+        .encode()
+        .map_err(|e| EngineError::Internal(format!("encoding status marker: {e}")))?;
+    volume.put(&keys.status()?, Bytes::from(json)).await?;
+    progress.finish();
+    Ok(BackupSummary {
+        files_read,
+        files_reused: marker.totals.files.saturating_sub(files_read),
+        marker,
+        elapsed: Duration::ZERO,
+    })
+}
+
+fn check_cancel(cancel: &CancellationToken) -> EngineResult<()> {
+    if cancel.is_cancelled() {
+        Err(EngineError::Aborted)
+    } else {
+        Ok(())
+    }
+}
+
+fn totals(manifests: &[Manifest], stats: &[NodeStats]) -> Totals {
+    let mut t = Totals::default();
+    for e in manifests.iter().flat_map(|m| &m.entries) {
+        match e.kind {
+            EntryKind::File => {
+                t.files += 1;
+                t.bytes += e.size;
+            }
+            EntryKind::Dir => t.dirs += 1,
+            EntryKind::Symlink => t.symlinks += 1,
+        }
+    }
+    for s in stats {
+        t.bytes_read += s.bytes_read;
+        t.bytes_stored += s.bytes_stored;
+        t.chunks_stored += s.chunks_stored;
+        t.chunks_reused += s.chunks_reused;
+    }
+    t
+}
+
+/// Re-reads every manifest and data object size from the volume and checks them against
+/// what this backup meant to write, so a marker is never written over a bad read-back.
+async fn validate(
+    volume: &dyn ArchiveVolume,
+    keys: &BackupKeys,
+    marker: &StatusMarker,
+    written: &[Manifest],
+) -> EngineResult<()> {
+    let read = load_manifests(volume, marker).await?;
+    for (k, (m, w)) in read.iter().zip(written).enumerate() {
+        let key = keys.manifest(k)?;
+        if m != w {
+            return Err(corrupt(&key, "manifest read back differs from the one written"));
+        }
+        let data_key = keys.data(k)?;
+        let size = volume.head(&data_key).await?.map(|o| o.size);
+        if size != Some(marker.manifests[k].data_size) {
+            return Err(corrupt(&data_key, format!("data object size is {size:?}")));
+        }
+        for e in &m.entries {
+            let raw: u64 = e.chunks.iter().map(|c| c.raw_len).sum();
+            let own_ok = e.chunks.iter().all(|c| {
+                (c.bid, c.level) != (marker.bid, marker.level)
+                    || c.offset + c.stored_len <= marker.manifests[k].data_size
+            });
+            if raw != e.size || !own_ok {
+                return Err(corrupt(&key, format!("chunks of '{}' do not add up", e.rel_path().display())));
+            }
+        }
+    }
+    let bytes: u64 = read.iter().map(Manifest::file_bytes).sum();
+    if bytes != marker.totals.bytes {
+        return Err(corrupt(&keys.status()?, "totals do not match the manifests"));
+    }
+    Ok(())
+}

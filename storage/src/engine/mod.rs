@@ -1,0 +1,31 @@
+//! The backup/restore engine: plain async functions over an [`ArchiveVolume`], knowing
+//! nothing of ConfD jobs, XML-RPC or the catalogue (rustic_core's split).
+//!
+//! - [`backup`] writes a full or incremental backup of a set of node directories.
+//! - [`restore`] makes node directories byte-for-byte equal to a backup of a chain.
+//! - [`scan`], [`remove_uncommitted`], [`delete_backup`]: start-up recovery and deletion.
+//! - [`load_status`], [`load_manifests`], [`load_chain`], [`BaseBackup::load`]: reading
+//!   committed backups back (for incrementals, restores and imports).
+//!
+//! Callers pass an `Arc<`[`Progress`]`>` they can poll at any time and a
+//! `CancellationToken`, checked between chunks.
+//!
+//! [`ArchiveVolume`]: crate::volume::ArchiveVolume
+
+mod backup;
+mod backup_node;
+mod error;
+mod load;
+mod pipeline;
+mod progress;
+mod recovery;
+mod restore;
+mod restore_files;
+mod tree;
+
+pub use backup::{BackupPlan, BackupSummary, BaseBackup, backup};
+pub use error::{EngineError, EngineResult};
+pub use load::{backup_prefix, load_chain, load_manifests, load_status};
+pub use progress::{EngineHooks, Phase, Progress, ProgressSnapshot};
+pub use recovery::{RecoveryReport, delete_backup, remove_uncommitted, scan};
+pub use restore::{RestoreSummary, restore};

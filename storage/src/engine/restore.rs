@@ -1,0 +1,214 @@
+//! `restore`: make node directories equal to a committed backup.
+//!
+//! The manifest of the newest backup of the chain is complete (every entry, with refs into
+//! any backup of the chain), so a restore reads only that manifest and the data objects it
+//! points into. Order per node, and why:
+//! 1. Read: remove entries that are not in the backup or have another kind (so nothing
+//!    stale survives), create the directories (parents first).
+//! 2. Write: file contents through the verifying pipeline, then symlinks.
+//! 3. Verify: directory modes and mtimes last, deepest first, because creating and
+//!    removing children changes a directory's mtime and a read-only mode would stop us
+//!    writing into it.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::{self, Permissions};
+use std::io;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use filetime::FileTime;
+use tokio_util::sync::CancellationToken;
+
+use super::error::{EngineError, EngineResult};
+use super::load::load_manifests;
+use super::pipeline::default_workers;
+use super::progress::{Phase, Progress};
+use super::restore_files::write_files;
+use super::tree::scan;
+use crate::archive::{EntryKind, Manifest, StatusMarker};
+use crate::volume::{ArchiveVolume, ObjectKey};
+
+/// Outcome of a successful restore.
+#[derive(Debug, Clone, Default)]
+pub struct RestoreSummary {
+    /// Regular files written.
+    pub files: u64,
+    /// Directories in the restored trees (node directories included).
+    pub dirs: u64,
+    /// Symlinks created.
+    pub symlinks: u64,
+    /// Bytes of file content written (and verified).
+    pub bytes: u64,
+    /// Entries that were in the target but not in the backup, removed.
+    pub removed: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+fn check_chain(chain: &[StatusMarker], targets: &[PathBuf]) -> EngineResult<()> {
+    let Some(top) = chain.last() else {
+        return Err(EngineError::Invalid("restore needs at least one backup".into()));
+    };
+    for (i, m) in chain.iter().enumerate() {
+        let expected_base = i.checked_sub(1).map(|j| chain[j].backup_ref());
+        if usize::from(m.level) != i || m.base != expected_base || m.db != top.db || m.nodes != top.nodes {
+            return Err(EngineError::MissingBase {
+                detail: format!(
+                    "the chain of {}/id_{}/level_{} is incomplete at level {i}",
+                    top.db, top.bid, top.level
+                ),
+            });
+        }
+    }
+    if targets.len() != top.nodes {
+        return Err(EngineError::Invalid(format!(
+            "backup has {} nodes, {} target directories given",
+            top.nodes,
+            targets.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Restores the newest backup of `chain` (level 0 first, as [`load_chain`] returns it)
+/// into `targets` (node `k` into `targets[k]`), verifying every chunk.
+///
+/// A failure or cancellation leaves the targets partly restored; the caller must treat
+/// them as incomplete until a restore succeeds.
+///
+/// [`load_chain`]: super::load_chain
+pub async fn restore(
+    volume: &dyn ArchiveVolume,
+    chain: &[StatusMarker],
+    targets: &[PathBuf],
+    progress: &Arc<Progress>,
+    cancel: &CancellationToken,
+) -> EngineResult<RestoreSummary> {
+    let started = Instant::now();
+    check_chain(chain, targets)?;
+    progress.set_phase(Phase::Read);
+    let mut data_keys = HashMap::new();
+    for m in chain {
+        let keys = m
+            .keys()
+            .ok_or_else(|| EngineError::Invalid(format!("bad db name or ts in marker {}", m.ts)))?;
+        data_keys.insert((m.bid, m.level), keys);
+    }
+    let top = &chain[chain.len() - 1];
+    let manifests = load_manifests(volume, top).await?;
+    let mut summary = RestoreSummary::default();
+    for m in &manifests {
+        for e in &m.entries {
+            match e.kind {
+                EntryKind::File => summary.files += 1,
+                EntryKind::Dir => summary.dirs += 1,
+                EntryKind::Symlink => summary.symlinks += 1,
+            }
+        }
+    }
+    let bytes_total = manifests.iter().map(Manifest::file_bytes).sum();
+    progress.set_totals(bytes_total, summary.files);
+    for (m, dir) in manifests.iter().zip(targets) {
+        let (m2, dir2, token) = (m.clone(), dir.clone(), cancel.clone());
+        summary.removed += tokio::task::spawn_blocking(move || prepare(&m2, &dir2, &token))
+            .await
+            .map_err(|e| EngineError::Internal(format!("prepare task: {e}")))??;
+    }
+
+    progress.set_phase(Phase::Write);
+    let workers = default_workers();
+    for (k, (m, dir)) in manifests.into_iter().zip(targets).enumerate() {
+        let keys: HashMap<(u64, u8), ObjectKey> = data_keys
+            .iter()
+            .map(|(id, keys)| Ok((*id, keys.data(k)?)))
+            .collect::<EngineResult<_>>()?;
+        let m = Arc::new(m);
+        summary.bytes += write_files(volume, Arc::clone(&m), dir.clone(), &keys, workers, progress, cancel).await?;
+        let (dir2, token) = (dir.clone(), cancel.clone());
+        tokio::task::spawn_blocking(move || finish_node(&m, &dir2, &token))
+            .await
+            .map_err(|e| EngineError::Internal(format!("metadata task: {e}")))??;
+    }
+    progress.set_phase(Phase::Verify);
+    progress.finish();
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+fn remove_any(path: &Path, is_dir: bool) -> io::Result<()> {
+    let r = if is_dir { fs::remove_dir_all(path) } else { fs::remove_file(path) };
+    match r {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}
+
+/// Step 1: remove what does not belong, create directories (writable for now).
+fn prepare(m: &Manifest, dir: &Path, cancel: &CancellationToken) -> EngineResult<u64> {
+    fs::create_dir_all(dir).map_err(EngineError::io(dir))?;
+    let wanted: HashMap<&[u8], EntryKind> =
+        m.entries.iter().map(|e| (e.path.as_slice(), e.kind)).collect();
+    let mut removed = 0;
+    let mut gone: HashSet<Vec<u8>> = HashSet::new();
+    for e in scan(dir, cancel)?.into_iter().skip(1) {
+        // Children of a directory removed as a whole need no second look.
+        let inside_gone = e.path.iter().enumerate().any(|(i, &b)| b == b'/' && gone.contains(&e.path[..i]));
+        if inside_gone {
+            continue;
+        }
+        // Symlinks are always recreated; files are rewritten through a fresh inode later.
+        if wanted.get(e.path.as_slice()) == Some(&e.kind) && e.kind != EntryKind::Symlink {
+            continue;
+        }
+        let path = dir.join(e.rel_path());
+        remove_any(&path, e.kind == EntryKind::Dir).map_err(EngineError::io(&path))?;
+        if e.kind == EntryKind::Dir {
+            gone.insert(e.path.clone());
+        }
+        removed += u64::from(!wanted.contains_key(e.path.as_slice()));
+    }
+    for e in m.entries.iter().filter(|e| e.kind == EntryKind::Dir) {
+        let path = dir.join(e.rel_path());
+        match fs::create_dir(&path) {
+            Err(err) if err.kind() != io::ErrorKind::AlreadyExists => {
+                return Err(EngineError::io(&path)(err));
+            }
+            _ => {}
+        }
+        // Writable while we fill it; the real mode is applied in `finish_node`.
+        fs::set_permissions(&path, Permissions::from_mode(e.mode | 0o700))
+            .map_err(EngineError::io(&path))?;
+    }
+    Ok(removed)
+}
+
+fn file_time(ns: i64) -> FileTime {
+    FileTime::from_unix_time(ns.div_euclid(1_000_000_000), ns.rem_euclid(1_000_000_000) as u32)
+}
+
+/// Steps 2b and 3: symlinks, then directory modes and mtimes, deepest first.
+fn finish_node(m: &Manifest, dir: &Path, cancel: &CancellationToken) -> EngineResult<()> {
+    for e in m.entries.iter().filter(|e| e.kind == EntryKind::Symlink) {
+        if cancel.is_cancelled() {
+            return Err(EngineError::Aborted);
+        }
+        let path = dir.join(e.rel_path());
+        let target = e.target_path().ok_or_else(|| EngineError::Corrupt {
+            file: path.display().to_string(),
+            detail: "symlink without target in manifest".into(),
+        })?;
+        std::os::unix::fs::symlink(target, &path).map_err(EngineError::io(&path))?;
+        let t = file_time(e.mtime_ns);
+        filetime::set_symlink_file_times(&path, t, t).map_err(EngineError::io(&path))?;
+    }
+    let mut dirs: Vec<_> = m.entries.iter().filter(|e| e.kind == EntryKind::Dir).collect();
+    dirs.sort_by_key(|e| std::cmp::Reverse(e.path.iter().filter(|&&b| b == b'/').count() + usize::from(!e.path.is_empty())));
+    for e in dirs {
+        let path = dir.join(e.rel_path());
+        fs::set_permissions(&path, Permissions::from_mode(e.mode)).map_err(EngineError::io(&path))?;
+        filetime::set_file_mtime(&path, file_time(e.mtime_ns)).map_err(EngineError::io(&path))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,192 @@
+//! Records kept in the catalogue. Stored as JSON so that fields added later with
+//! `#[serde(default)]` still read records written by an earlier version.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// Lifecycle state of a database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DbState {
+    /// Up and serving; backups are allowed.
+    Running,
+    /// Stopped; restores are allowed.
+    Setup,
+    /// Being started.
+    Starting,
+    /// Being stopped.
+    Stopping,
+}
+
+impl DbState {
+    /// The lower-case word real ConfD prints (`running`, `setup`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DbState::Running => "running",
+            DbState::Setup => "setup",
+            DbState::Starting => "starting",
+            DbState::Stopping => "stopping",
+        }
+    }
+}
+
+/// A database: a data volume of one directory per node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatabaseRecord {
+    /// Name, also the REST `id`.
+    pub name: String,
+    /// Version string of the daemon that created it.
+    pub version: String,
+    /// Current state.
+    pub state: DbState,
+    /// Number of nodes (`node_0` .. `node_<n-1>`).
+    pub nodes: u32,
+    /// Directory holding the node directories.
+    pub data_path: PathBuf,
+    /// True when confd created `data_path` itself and may delete it with the database.
+    pub owns_data: bool,
+    /// Owner `[uid, gid]`.
+    pub owner: (u32, u32),
+    /// Creation time, unix seconds.
+    pub created: i64,
+    /// Set while a restore has not completed: the data may be partial, `db_start` refuses.
+    #[serde(default)]
+    pub data_incomplete: bool,
+}
+
+impl DatabaseRecord {
+    /// Directory of node `k`.
+    pub fn node_dir(&self, k: u32) -> PathBuf {
+        self.data_path.join(format!("node_{k}"))
+    }
+
+    /// Directories of all nodes, node 0 first.
+    pub fn node_dirs(&self) -> Vec<PathBuf> {
+        (0..self.nodes).map(|k| self.node_dir(k)).collect()
+    }
+}
+
+/// Where an archive volume keeps its data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum VolumeLocation {
+    /// A local archive volume: a directory managed by confd.
+    Local {
+        /// Directory of the volume.
+        path: PathBuf,
+        /// Size quota in bytes as created.
+        size_bytes: u64,
+    },
+    /// A remote archive volume (`file` directory or `s3` bucket).
+    Remote {
+        /// `file` or `s3`.
+        vol_type: String,
+        /// `file:///path` or `http[s]://host[:port]/bucket[/prefix]`.
+        url: String,
+        /// User name or access key ID.
+        username: Option<String>,
+        /// Password or secret key. Never logged, never shown in clear.
+        password: Option<String>,
+    },
+}
+
+/// An archive volume, local (ID < 10000) or remote (ID > 10000).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VolumeRecord {
+    /// Volume ID, unique across local and remote volumes.
+    pub id: u32,
+    /// Volume name, unique across local and remote volumes.
+    pub name: String,
+    /// Where the data lives.
+    pub location: VolumeLocation,
+    /// Options (`nocompression`, `cleanvolume`, ...).
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// Free-form labels.
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// Owner `[uid, gid]`.
+    pub owner: (u32, u32),
+    /// Name of the owning user.
+    pub owner_name: String,
+    /// Creation time, unix seconds.
+    pub created: i64,
+}
+
+impl VolumeRecord {
+    /// True for `remote_volume_*` volumes.
+    pub fn is_remote(&self) -> bool {
+        matches!(self.location, VolumeLocation::Remote { .. })
+    }
+
+    /// True when the volume has the given option.
+    pub fn has_option(&self, option: &str) -> bool {
+        self.options.iter().any(|o| o == option)
+    }
+}
+
+/// A user who may call jobs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRecord {
+    /// Login name.
+    pub name: String,
+    /// Numeric user ID.
+    pub uid: u32,
+    /// Group names (`exaadm`, `root`, ...).
+    pub groups: Vec<String>,
+    /// Argon2 PHC string; never the password itself.
+    pub password_hash: String,
+}
+
+/// Where a job is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobState {
+    /// Accepted, not yet run.
+    Submitted,
+    /// Running.
+    Executed,
+    /// Done with a result (success or a job failure).
+    Finished,
+    /// Never produced a result (interrupted by a restart, internal panic).
+    Failed,
+}
+
+/// Record of one job call: kept so `job_result`/`job_info` work after the call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobRecord {
+    /// Daemon start counter.
+    pub epoch: u64,
+    /// Sequence number within the epoch.
+    pub seq: u64,
+    /// Job name as called.
+    pub name: String,
+    /// Calling user.
+    pub user: String,
+    /// Parameters with secrets removed.
+    pub params: serde_json::Value,
+    /// State.
+    pub state: JobState,
+    /// Result code (0 = success) once finished.
+    pub result_code: Option<i32>,
+    /// Result name once finished.
+    pub result_name: Option<String>,
+    /// Result description once finished.
+    pub result_desc: Option<String>,
+    /// Output, if the job has one.
+    pub output: Option<serde_json::Value>,
+    /// Configuration revision after a job that changed configuration.
+    pub revision: Option<u64>,
+    /// Submission time, unix milliseconds.
+    pub submitted_ms: i64,
+    /// Finish time, unix milliseconds.
+    pub finished_ms: Option<i64>,
+}
+
+impl JobRecord {
+    /// The ConfD job ID, `<epoch>.<seq>`.
+    pub fn id(&self) -> String {
+        format!("{}.{}", self.epoch, self.seq)
+    }
+}

@@ -1,0 +1,169 @@
+//! Failures must be loud and leave nothing half-done behind: cancellation, corruption,
+//! files changing under the backup, bad plans.
+
+mod engine_support;
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use confd_storage::engine::{self, BackupPlan, EngineError, EngineHooks, Phase, Progress};
+use confd_storage::volume::Prefix;
+use engine_support::*;
+use tokio_util::sync::CancellationToken;
+
+/// Cancels the token when the first chunk of the write phase has been read.
+struct CancelOnFirstChunk(CancellationToken);
+
+impl EngineHooks for CancelOnFirstChunk {
+    fn on_chunk(&self, _file: &Path, _offset: u64) {
+        self.0.cancel();
+    }
+}
+
+#[tokio::test]
+async fn cancel_during_write_returns_aborted_quickly_and_leaves_nothing_on_the_volume() {
+    let fx = Fixture::new(2);
+    for (k, n) in fx.nodes.iter().enumerate() {
+        for i in 0..6 {
+            fs::write(n.join(format!("f{i}")), random_bytes(k as u64 * 10 + i, 5 * MIB)).unwrap();
+        }
+    }
+    let cancel = CancellationToken::new();
+    let progress = Arc::new(Progress::with_hooks(Arc::new(CancelOnFirstChunk(cancel.clone()))));
+    let plan = BackupPlan::full("DB1", 1, "202611251208", fx.nodes.clone());
+    let started = Instant::now();
+    let err = engine::backup(&*fx.vol, &plan, &progress, &cancel).await.unwrap_err();
+    assert!(matches!(err, EngineError::Aborted), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(1), "abort took {:?}", started.elapsed());
+    assert_eq!(object_keys(&*fx.vol).await, Vec::<String>::new());
+    assert!(fx.vol.list_incomplete(&Prefix::root()).await.unwrap().is_empty());
+    assert!(progress.snapshot().percent < 100);
+}
+
+/// Appends to `target` when its first chunk has been read: a database writing mid-backup.
+struct ModifyDuringRead {
+    target: PathBuf,
+    done: AtomicBool,
+}
+
+impl EngineHooks for ModifyDuringRead {
+    fn on_chunk(&self, file: &Path, offset: u64) {
+        if file == self.target && offset == 0 && !self.done.swap(true, Ordering::SeqCst) {
+            let mut f = OpenOptions::new().append(true).open(file).unwrap();
+            f.write_all(b"late write").unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn file_modified_during_backup_fails_it_naming_the_file() {
+    let fx = Fixture::new(1);
+    make_tree(&fx.nodes[0], 1);
+    let target = fx.nodes[0].join("schema_a/big.dat");
+    let hooks = Arc::new(ModifyDuringRead { target: target.clone(), done: AtomicBool::new(false) });
+    let progress = Arc::new(Progress::with_hooks(hooks));
+    let plan = BackupPlan::full("DB1", 1, "202611251208", fx.nodes.clone());
+    let err = engine::backup(&*fx.vol, &plan, &progress, &CancellationToken::new()).await.unwrap_err();
+    match &err {
+        EngineError::FileChanged { file } => assert_eq!(file, &target),
+        other => panic!("expected FileChanged, got {other}"),
+    }
+    assert!(err.to_string().contains("schema_a/big.dat"), "{err}");
+    assert_eq!(object_keys(&*fx.vol).await, Vec::<String>::new(), "failed backup is removed");
+}
+
+#[tokio::test]
+async fn flipped_byte_in_a_data_object_fails_restore_naming_the_file() {
+    let fx = Fixture::new(1);
+    // One file only, so the flipped byte is certainly in its data.
+    fs::write(fx.nodes[0].join("precious.dat"), text(50_000)).unwrap();
+    let s = fx.full(1, "202611251208").await;
+    let key = s.marker.keys().unwrap().data(0).unwrap();
+    let path = fx.tmp.path().join("vol").join(key.as_str());
+    let mut bytes = fs::read(&path).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x01;
+    fs::write(&path, bytes).unwrap();
+
+    let targets = fx.restore_dirs("r");
+    let err = fx.restore(&s.marker, &targets).await.unwrap_err();
+    assert!(matches!(err, EngineError::Corrupt { .. }), "{err}");
+    assert!(err.to_string().contains("precious.dat"), "{err}");
+}
+
+#[tokio::test]
+async fn tampered_manifest_is_refused_before_any_file_is_touched() {
+    let fx = Fixture::new(1);
+    fs::write(fx.nodes[0].join("a"), "a").unwrap();
+    let s = fx.full(1, "202611251208").await;
+    let key = s.marker.keys().unwrap().manifest(0).unwrap();
+    let path = fx.tmp.path().join("vol").join(key.as_str());
+    let mut bytes = fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    fs::write(&path, bytes).unwrap();
+    let targets = fx.restore_dirs("r");
+    let err = fx.restore(&s.marker, &targets).await.unwrap_err();
+    assert!(err.to_string().contains("metadata_202611251208"), "{err}");
+    assert!(!targets[0].exists());
+}
+
+#[tokio::test]
+async fn level_1_without_base_is_rejected_and_writes_nothing() {
+    let fx = Fixture::new(1);
+    let mut plan = BackupPlan::full("DB1", 1, "202611251208", fx.nodes.clone());
+    plan.level = 1;
+    let err = engine::backup(&*fx.vol, &plan, &Arc::new(Progress::new()), &CancellationToken::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EngineError::MissingBase { .. }), "{err}");
+    assert!(object_keys(&*fx.vol).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_second_backup_with_the_same_id_is_refused_and_the_first_survives() {
+    let fx = Fixture::new(1);
+    fs::write(fx.nodes[0].join("a"), "a").unwrap();
+    let s = fx.full(1, "202611251208").await;
+    let keys_before = object_keys(&*fx.vol).await;
+    let plan = BackupPlan::full("DB1", 1, "202611251209", fx.nodes.clone());
+    let err = engine::backup(&*fx.vol, &plan, &Arc::new(Progress::new()), &CancellationToken::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EngineError::AlreadyExists { .. }), "{err}");
+    assert_eq!(object_keys(&*fx.vol).await, keys_before);
+    fx.restore(&s.marker, &fx.restore_dirs("r")).await.unwrap();
+}
+
+/// Records phases, to check their order.
+struct Phases(Mutex<Vec<Phase>>);
+
+impl EngineHooks for Phases {
+    fn on_phase(&self, p: Phase) {
+        self.0.lock().unwrap().push(p);
+    }
+}
+
+#[tokio::test]
+async fn backup_and_restore_go_through_their_phases_in_order() {
+    let fx = Fixture::new(1);
+    fs::write(fx.nodes[0].join("a"), "a").unwrap();
+    let hooks = Arc::new(Phases(Mutex::new(Vec::new())));
+    let progress = Arc::new(Progress::with_hooks(hooks.clone()));
+    let plan = BackupPlan::full("DB1", 1, "202611251208", fx.nodes.clone());
+    let s = engine::backup(&*fx.vol, &plan, &progress, &CancellationToken::new()).await.unwrap();
+    use Phase::*;
+    assert_eq!(*hooks.0.lock().unwrap(), vec![Protect, Write, Validate, Unprotect, Done]);
+
+    hooks.0.lock().unwrap().clear();
+    let progress = Arc::new(Progress::with_hooks(hooks.clone()));
+    let chain = engine::load_chain(&*fx.vol, s.marker).await.unwrap();
+    engine::restore(&*fx.vol, &chain, &fx.restore_dirs("r"), &progress, &CancellationToken::new())
+        .await
+        .unwrap();
+    assert_eq!(*hooks.0.lock().unwrap(), vec![Read, Write, Verify, Done]);
+}
