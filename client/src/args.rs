@@ -43,7 +43,12 @@ pub struct Args {
     pub completion: bool,
 
     /// Parameters as a YAML mapping, or the argument of help/desc/args/result/stop
-    #[arg(short = 'a', long = "params", value_name = "PARAMS", allow_hyphen_values = true)]
+    #[arg(
+        short = 'a',
+        long = "params",
+        value_name = "PARAMS",
+        allow_hyphen_values = true
+    )]
     pub params: Option<String>,
 
     /// Parameters as a JSON object
@@ -51,15 +56,29 @@ pub struct Args {
     pub params_json: Option<String>,
 
     /// SaaS platform reference (ignored)
-    #[arg(short = 's', long = "platform-reference", value_name = "PLATFORM_REFERENCE")]
+    #[arg(
+        short = 's',
+        long = "platform-reference",
+        value_name = "PLATFORM_REFERENCE"
+    )]
     pub platform_reference: Option<String>,
 
     /// SaaS region (ignored)
-    #[arg(short = 'R', long = "region", value_name = "REGION", default_value = "eu-central-1")]
+    #[arg(
+        short = 'R',
+        long = "region",
+        value_name = "REGION",
+        default_value = "eu-central-1"
+    )]
     pub region: String,
 
     /// SaaS platform (ignored)
-    #[arg(short = 'p', long = "platform", value_name = "PLATFORM", default_value = "AWS")]
+    #[arg(
+        short = 'p',
+        long = "platform",
+        value_name = "PLATFORM",
+        default_value = "AWS"
+    )]
     pub platform: String,
 
     /// Start the job asynchronously and print its job ID
@@ -155,7 +174,10 @@ mod tests {
     #[test]
     fn older_style_and_builtins() {
         let a = parse(&["-c", "help", "-a", "db_list"]).unwrap();
-        assert_eq!((a.command.as_deref(), a.params.as_deref()), (Some("help"), Some("db_list")));
+        assert_eq!(
+            (a.command.as_deref(), a.params.as_deref()),
+            (Some("help"), Some("db_list"))
+        );
         assert!(parse(&["-j", "-P", "db_list"]).is_err());
         assert!(parse(&["--flat", "-j", "db_list"]).is_err());
         assert!(parse(&["-S", "-k", "-u", "admin", "-v", "-d", "-J", "db_list"]).is_ok());

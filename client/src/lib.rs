@@ -103,28 +103,44 @@ where
 
 fn inner_run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), Failure> {
     if args.completion {
-        return Err(Failure::Usage("--completion is not supported by confd-rs".into()));
+        return Err(Failure::Usage(
+            "--completion is not supported by confd-rs".into(),
+        ));
     }
-    for (set, flag) in [(args.dry_run, "-d/--dry-run"), (args.volatile, "-J/--volatile")] {
+    for (set, flag) in [
+        (args.dry_run, "-d/--dry-run"),
+        (args.volatile, "-J/--volatile"),
+    ] {
         if set {
             writeln!(err, "confd_client: note: {flag} has no effect in confd-rs")?;
         }
     }
     if args.platform_reference.is_some() {
-        writeln!(err, "confd_client: note: SaaS options (-s, -R, -p) are ignored by confd-rs")?;
+        writeln!(
+            err,
+            "confd_client: note: SaaS options (-s, -R, -p) are ignored by confd-rs"
+        )?;
     }
     // `-c JOB key: value` puts every positional word into the parameters; without -c the
     // first word is the command.
     let (command, words): (&str, Vec<String>) = match (&args.command, &args.cmd) {
         (Some(c), first) => (c, first.iter().chain(&args.pars).cloned().collect()),
         (None, Some(c)) => (c, args.pars.clone()),
-        (None, None) => return Err(Failure::Usage("no command given (try -c list, or -h)".into())),
+        (None, None) => {
+            return Err(Failure::Usage(
+                "no command given (try -c list, or -h)".into(),
+            ));
+        }
     };
     if args.watch && command != "db_backup_progress" {
-        return Err(Failure::Usage("--watch works only with db_backup_progress".into()));
+        return Err(Failure::Usage(
+            "--watch works only with db_backup_progress".into(),
+        ));
     }
     if args.start && is_builtin(command) {
-        return Err(Failure::Usage(format!("-S starts jobs; '{command}' is a built-in command")));
+        return Err(Failure::Usage(format!(
+            "-S starts jobs; '{command}' is a built-in command"
+        )));
     }
     let env = |k: &str| std::env::var(k).ok();
     let flags = settings::Flags {
@@ -136,7 +152,11 @@ fn inner_run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<()
     };
     let settings = settings::resolve(&flags, &env).map_err(Failure::Usage)?;
     if args.verbose {
-        writeln!(err, "confd_client: ConfD at {} as user '{}'", settings.url, settings.user)?;
+        writeln!(
+            err,
+            "confd_client: ConfD at {} as user '{}'",
+            settings.url, settings.user
+        )?;
     }
     let client = Client::new(settings)?;
     let format = args.format();
@@ -150,15 +170,29 @@ fn inner_run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<()
                 other => print_value(out, &other, format),
             }
         }
-        "desc" => print_value(out, &checked(client.call("job_desc", vec![json!(builtin_arg()?)])?)?, format),
+        "desc" => print_value(
+            out,
+            &checked(client.call("job_desc", vec![json!(builtin_arg()?)])?)?,
+            format,
+        ),
         "args" => {
             let desc = checked(client.call("job_desc", vec![json!(builtin_arg()?)])?)?;
             print_value(out, &Value::Array(arg_names(&desc)), format)
         }
-        "result" => print_result(out, client.call("job_result", vec![json!(builtin_arg()?)])?, format),
-        "stop" => print_result(out, client.call("job_stop", vec![json!(builtin_arg()?)])?, format),
+        "result" => print_result(
+            out,
+            client.call("job_result", vec![json!(builtin_arg()?)])?,
+            format,
+        ),
+        "stop" => print_result(
+            out,
+            client.call("job_stop", vec![json!(builtin_arg()?)])?,
+            format,
+        ),
         "master" => print_text(out, client.master()?.trim_end()),
-        "info" => Err(Failure::Usage("'info' (infrastructure information) is not available in confd-rs".into())),
+        "info" => Err(Failure::Usage(
+            "'info' (infrastructure information) is not available in confd-rs".into(),
+        )),
         job => {
             let params = job_params(args, &words)?;
             if args.watch {
@@ -174,7 +208,9 @@ fn inner_run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<()
                 match started {
                     Value::String(id) => print_text(out, &id),
                     other => match checked(other)? {
-                        Value::Object(m) if m.contains_key("result_jobid") => print_value(out, &m["result_jobid"], format),
+                        Value::Object(m) if m.contains_key("result_jobid") => {
+                            print_value(out, &m["result_jobid"], format)
+                        }
                         other => print_value(out, &other, format),
                     },
                 }
@@ -186,7 +222,10 @@ fn inner_run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<()
 }
 
 fn is_builtin(command: &str) -> bool {
-    matches!(command, "list" | "help" | "desc" | "args" | "result" | "stop" | "master" | "info")
+    matches!(
+        command,
+        "list" | "help" | "desc" | "args" | "result" | "stop" | "master" | "info"
+    )
 }
 
 /// The argument of `help`/`desc`/`args`/`result`/`stop`: `-a X` as in Exasol's usage text,
@@ -196,7 +235,11 @@ fn builtin_argument(command: &str, a: Option<&str>, words: &[String]) -> Result<
     a.map(|s| s.trim().to_string())
         .or_else(|| words.first().cloned())
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| Failure::Usage(format!("'{command}' needs an argument: -c {command} -a NAME")))
+        .ok_or_else(|| {
+            Failure::Usage(format!(
+                "'{command}' needs an argument: -c {command} -a NAME"
+            ))
+        })
 }
 
 /// Parameters from `-a` (YAML), `-A` (JSON) and the words, merged in that order.
@@ -222,8 +265,15 @@ pub(crate) fn checked(value: Value) -> Result<Value, Failure> {
         && let Some(code) = m.get("result_code").and_then(Value::as_i64)
         && code != 0
     {
-        let text = |k: &str| m.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
-        let msg = text("result_desc").or_else(|| text("result_name")).unwrap_or_else(|| format!("job failed with result code {code}"));
+        let text = |k: &str| {
+            m.get(k)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        let msg = text("result_desc")
+            .or_else(|| text("result_name"))
+            .unwrap_or_else(|| format!("job failed with result code {code}"));
         return Err(Failure::Job(msg));
     }
     Ok(value)
@@ -268,11 +318,18 @@ fn arg_names(desc: &Value) -> Vec<Value> {
             Some(Value::Object(m)) => {
                 let mut v: Vec<String> = m.keys().cloned().collect();
                 if group == "substitutes" {
-                    v.extend(m.values().flat_map(|s| s.as_array().into_iter().flatten()).filter_map(|s| s.as_str().map(str::to_string)));
+                    v.extend(
+                        m.values()
+                            .flat_map(|s| s.as_array().into_iter().flatten())
+                            .filter_map(|s| s.as_str().map(str::to_string)),
+                    );
                 }
                 v
             }
-            Some(Value::Array(a)) => a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|s| s.as_str().map(str::to_string))
+                .collect(),
             _ => Vec::new(),
         };
         part.sort();

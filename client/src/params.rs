@@ -39,7 +39,10 @@ pub fn words_to_yaml(words: &[String]) -> Result<String, String> {
             return Err(format!("parameter '{word}' has no key: write 'key: value'"));
         }
     }
-    let body: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}: {}", v.join(" "))).collect();
+    let body: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}: {}", v.join(" ")))
+        .collect();
     Ok(format!("{{{}}}", body.join(", ")))
 }
 
@@ -48,7 +51,10 @@ pub fn parse_yaml_mapping(text: &str) -> Result<Map<String, Value>, String> {
     match parse_yaml(text)? {
         None | Some(Value::Null) => Ok(Map::new()),
         Some(Value::Object(map)) => Ok(map),
-        Some(other) => Err(format!("parameters must be a mapping ('key: value'), not {}", kind_name(&other))),
+        Some(other) => Err(format!(
+            "parameters must be a mapping ('key: value'), not {}",
+            kind_name(&other)
+        )),
     }
 }
 
@@ -56,7 +62,10 @@ pub fn parse_json_mapping(text: &str) -> Result<Map<String, Value>, String> {
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(Value::Null) => Ok(Map::new()),
-        Ok(other) => Err(format!("JSON parameters must be an object, not {}", kind_name(&other))),
+        Ok(other) => Err(format!(
+            "JSON parameters must be an object, not {}",
+            kind_name(&other)
+        )),
         Err(e) => Err(format!("JSON parameters do not parse: {e}")),
     }
 }
@@ -73,8 +82,15 @@ fn kind_name(v: &Value) -> &'static str {
 }
 
 enum Frame {
-    Seq { anchor: usize, items: Vec<Value> },
-    Map { anchor: usize, map: Map<String, Value>, key: Option<String> },
+    Seq {
+        anchor: usize,
+        items: Vec<Value>,
+    },
+    Map {
+        anchor: usize,
+        map: Map<String, Value>,
+        key: Option<String>,
+    },
 }
 
 /// A small `safe_load`: one document, anchors and aliases, YAML 1.1 scalars. Timestamps stay
@@ -86,7 +102,9 @@ pub fn parse_yaml(text: &str) -> Result<Option<Value>, String> {
     let mut root: Option<Value> = None;
     let mut documents = 0;
     loop {
-        let (event, mark) = parser.next_token().map_err(|e| format!("parameters are not valid YAML: {e}"))?;
+        let (event, mark) = parser
+            .next_token()
+            .map_err(|e| format!("parameters are not valid YAML: {e}"))?;
         let completed: Option<(Value, Option<String>)> = match event {
             Event::StreamEnd => break,
             Event::DocumentStart => {
@@ -104,26 +122,42 @@ pub fn parse_yaml(text: &str) -> Result<Option<Value>, String> {
                 Some((value, Some(text)))
             }
             Event::Alias(id) => {
-                let value = anchors.get(&id).cloned().ok_or_else(|| format!("unknown alias at line {}", mark.line()))?;
+                let value = anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| format!("unknown alias at line {}", mark.line()))?;
                 let key = value.as_str().map(str::to_string);
                 Some((value, key))
             }
             Event::SequenceStart(anchor, _) => {
-                stack.push(Frame::Seq { anchor, items: Vec::new() });
+                stack.push(Frame::Seq {
+                    anchor,
+                    items: Vec::new(),
+                });
                 None
             }
             Event::MappingStart(anchor, _) => {
-                stack.push(Frame::Map { anchor, map: Map::new(), key: None });
+                stack.push(Frame::Map {
+                    anchor,
+                    map: Map::new(),
+                    key: None,
+                });
                 None
             }
             Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
-                Some(Frame::Seq { anchor, items }) => finish(Value::Array(items), anchor, &mut anchors),
-                Some(Frame::Map { anchor, map, .. }) => finish(Value::Object(map), anchor, &mut anchors),
+                Some(Frame::Seq { anchor, items }) => {
+                    finish(Value::Array(items), anchor, &mut anchors)
+                }
+                Some(Frame::Map { anchor, map, .. }) => {
+                    finish(Value::Object(map), anchor, &mut anchors)
+                }
                 None => None,
             },
             _ => None,
         };
-        let Some((value, key_text)) = completed else { continue };
+        let Some((value, key_text)) = completed else {
+            continue;
+        };
         match stack.last_mut() {
             None => root = Some(value),
             Some(Frame::Seq { items, .. }) => items.push(value),
@@ -140,7 +174,11 @@ pub fn parse_yaml(text: &str) -> Result<Option<Value>, String> {
     Ok(root)
 }
 
-fn finish(value: Value, anchor: usize, anchors: &mut HashMap<usize, Value>) -> Option<(Value, Option<String>)> {
+fn finish(
+    value: Value,
+    anchor: usize,
+    anchors: &mut HashMap<usize, Value>,
+) -> Option<(Value, Option<String>)> {
     if anchor != 0 {
         anchors.insert(anchor, value.clone());
     }
@@ -148,7 +186,9 @@ fn finish(value: Value, anchor: usize, anchors: &mut HashMap<usize, Value>) -> O
 }
 
 fn scalar(text: &str, style: TScalarStyle, tag: Option<&Tag>) -> Result<Value, String> {
-    let tag = tag.filter(|t| t.handle == "tag:yaml.org,2002:" || t.handle == "!!").map(|t| t.suffix.as_str());
+    let tag = tag
+        .filter(|t| t.handle == "tag:yaml.org,2002:" || t.handle == "!!")
+        .map(|t| t.suffix.as_str());
     let kind = match (tag, style) {
         (Some("str"), _) => Kind::Str,
         (Some("int"), _) => Kind::Int,
@@ -162,12 +202,19 @@ fn scalar(text: &str, style: TScalarStyle, tag: Option<&Tag>) -> Result<Value, S
     Ok(match kind {
         Kind::Bool => Value::Bool(yaml11::is_bool(text).ok_or_else(|| bad("boolean"))?),
         Kind::Null => Value::Null,
-        Kind::Int => Value::Number(Number::from(yaml11::construct_int(text).ok_or_else(|| bad("64-bit integer"))?)),
+        Kind::Int => Value::Number(Number::from(
+            yaml11::construct_int(text).ok_or_else(|| bad("64-bit integer"))?,
+        )),
         Kind::Float => {
             let f = yaml11::construct_float(text).ok_or_else(|| bad("number"))?;
-            Value::Number(Number::from_f64(f).ok_or_else(|| format!("'{text}' cannot be sent over XML-RPC"))?)
+            Value::Number(
+                Number::from_f64(f)
+                    .ok_or_else(|| format!("'{text}' cannot be sent over XML-RPC"))?,
+            )
         }
-        Kind::Str | Kind::Timestamp | Kind::Merge | Kind::Value | Kind::Yaml => Value::String(text.to_string()),
+        Kind::Str | Kind::Timestamp | Kind::Merge | Kind::Value | Kind::Yaml => {
+            Value::String(text.to_string())
+        }
     })
 }
 
@@ -187,8 +234,14 @@ mod tests {
 
     #[test]
     fn words_become_a_flow_mapping() {
-        assert_eq!(words_to_yaml(&words(&["db_name:", "MY_DB", "level:", "0"])).unwrap(), "{db_name: MY_DB, level: 0}");
-        assert_eq!(words_to_yaml(&words(&["a:", "b", "c", "d:"])).unwrap(), "{a: b c, d: }");
+        assert_eq!(
+            words_to_yaml(&words(&["db_name:", "MY_DB", "level:", "0"])).unwrap(),
+            "{db_name: MY_DB, level: 0}"
+        );
+        assert_eq!(
+            words_to_yaml(&words(&["a:", "b", "c", "d:"])).unwrap(),
+            "{a: b c, d: }"
+        );
         assert_eq!(words_to_yaml(&words(&["{a: 1}"])).unwrap(), "{a: 1}");
         assert!(words_to_yaml(&words(&["MY_DB"])).is_err());
         assert_eq!(words_to_yaml(&[]).unwrap(), "{}");
@@ -198,8 +251,29 @@ mod tests {
     #[test]
     fn scalars_resolve_like_pyyaml() {
         let p = params(&[
-            "db_name:", "MY_DB", "level:", "0", "show_foreign:", "True", "enabled:", "yes", "f:", "1.5", "n:", "~",
-            "e:", "q:", "'10001'", "day:", "'*'", "oct:", "0755", "expire:", "1w 3d", "ts:", "2026-11-25",
+            "db_name:",
+            "MY_DB",
+            "level:",
+            "0",
+            "show_foreign:",
+            "True",
+            "enabled:",
+            "yes",
+            "f:",
+            "1.5",
+            "n:",
+            "~",
+            "e:",
+            "q:",
+            "'10001'",
+            "day:",
+            "'*'",
+            "oct:",
+            "0755",
+            "expire:",
+            "1w 3d",
+            "ts:",
+            "2026-11-25",
         ]);
         assert_eq!(
             p,
@@ -228,14 +302,29 @@ mod tests {
 
     #[test]
     fn yaml_and_json_options() {
-        assert_eq!(parse_yaml_mapping("{db_name: X, level: 0}").unwrap()["level"], json!(0));
-        assert_eq!(parse_yaml_mapping("db_name: X\nnodes: [11, 12]\n").unwrap()["nodes"], json!([11, 12]));
+        assert_eq!(
+            parse_yaml_mapping("{db_name: X, level: 0}").unwrap()["level"],
+            json!(0)
+        );
+        assert_eq!(
+            parse_yaml_mapping("db_name: X\nnodes: [11, 12]\n").unwrap()["nodes"],
+            json!([11, 12])
+        );
         assert!(parse_yaml_mapping("").unwrap().is_empty());
         assert!(parse_yaml_mapping("[1, 2]").is_err());
         assert!(parse_yaml_mapping("{a: [1").is_err());
         assert!(parse_yaml_mapping("a: 1\n---\nb: 2\n").is_err());
-        assert_eq!(parse_yaml_mapping("a: &x [1]\nb: *x\nc: !!str 5").unwrap(), json!({"a": [1], "b": [1], "c": "5"}).as_object().unwrap().clone());
-        assert_eq!(parse_json_mapping(r#"{"level": 0}"#).unwrap()["level"], json!(0));
+        assert_eq!(
+            parse_yaml_mapping("a: &x [1]\nb: *x\nc: !!str 5").unwrap(),
+            json!({"a": [1], "b": [1], "c": "5"})
+                .as_object()
+                .unwrap()
+                .clone()
+        );
+        assert_eq!(
+            parse_json_mapping(r#"{"level": 0}"#).unwrap()["level"],
+            json!(0)
+        );
         assert!(parse_json_mapping("[1]").is_err());
         assert!(parse_json_mapping("{").is_err());
     }

@@ -55,7 +55,11 @@ pub fn py_float_repr(f: f64) -> String {
         format!("{sign}{body}")
     } else {
         let (first, rest) = digits.split_at(1);
-        let frac = if rest.is_empty() { String::new() } else { format!(".{rest}") };
+        let frac = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(".{rest}")
+        };
         let esign = if exp < 0 { '-' } else { '+' };
         format!("{sign}{first}{frac}e{esign}{:02}", exp.unsigned_abs())
     }
@@ -65,7 +69,9 @@ fn number_repr(n: &serde_json::Number) -> String {
     if n.is_i64() || n.is_u64() {
         n.to_string()
     } else {
-        n.as_f64().map(py_float_repr).unwrap_or_else(|| n.to_string())
+        n.as_f64()
+            .map(py_float_repr)
+            .unwrap_or_else(|| n.to_string())
     }
 }
 
@@ -145,9 +151,15 @@ pub fn py_repr(value: &Value) -> String {
         Value::Bool(b) => if *b { "True" } else { "False" }.into(),
         Value::Number(n) => number_repr(n),
         Value::String(s) => py_str_repr(s),
-        Value::Array(items) => format!("[{}]", items.iter().map(py_repr).collect::<Vec<_>>().join(", ")),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(py_repr).collect::<Vec<_>>().join(", ")
+        ),
         Value::Object(map) => {
-            let inner: Vec<String> = sorted(map).into_iter().map(|(k, v)| format!("{}: {}", py_str_repr(k), py_repr(v))).collect();
+            let inner: Vec<String> = sorted(map)
+                .into_iter()
+                .map(|(k, v)| format!("{}: {}", py_str_repr(k), py_repr(v)))
+                .collect();
             format!("{{{}}}", inner.join(", "))
         }
     }
@@ -157,7 +169,11 @@ pub fn py_repr(value: &Value) -> String {
 /// stays as it is. Python's `str.isprintable` is approximated by "not a control, format or
 /// separator character other than the space".
 pub fn py_str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::new();
     out.push(quote);
     for c in s.chars() {
@@ -207,7 +223,13 @@ pub fn flat(value: &Value) -> String {
 }
 
 fn flat_into(value: &Value, path: &str, out: &mut String) {
-    let join = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
     match value {
         Value::Array(items) if !items.is_empty() => {
             for (i, item) in items.iter().enumerate() {

@@ -40,11 +40,7 @@ fn json_and_python_match_python() {
             r##"["MY_DATABASE"]"##,
             r##"['MY_DATABASE']"##,
         ),
-        (
-            r##""running""##,
-            r##""running""##,
-            r##"'running'"##,
-        ),
+        (r##""running""##, r##""running""##, r##"'running'"##),
         (
             r##"{"a": 1, "b": true, "c": null, "d": 1.5, "e": [], "f": {}}"##,
             r##"{"a": 1, "b": true, "c": null, "d": 1.5, "e": [], "f": {}}"##,

@@ -57,7 +57,8 @@ pub fn state_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
 fn read_client_json(dir: &Path) -> Result<ClientJson, String> {
     let path = dir.join("client.json");
     match std::fs::read_to_string(&path) {
-        Ok(text) => serde_json::from_str(&text).map_err(|e| format!("{}: not valid client settings: {e}", path.display())),
+        Ok(text) => serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not valid client settings: {e}", path.display())),
         // No daemon on this machine (or another user's): not an error, the other sources may do.
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ClientJson::default()),
         Err(e) => Err(format!("{}: {e}", path.display())),
@@ -65,7 +66,8 @@ fn read_client_json(dir: &Path) -> Result<ClientJson, String> {
 }
 
 fn read_password_file(path: &Path) -> Result<String, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("--password-file {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("--password-file {}: {e}", path.display()))?;
     // Files written by `echo` end in a newline that is not part of the password.
     let text = text.strip_suffix('\n').unwrap_or(&text);
     Ok(text.strip_suffix('\r').unwrap_or(text).to_string())
@@ -82,10 +84,24 @@ pub fn resolve(flags: &Flags, env: &dyn Fn(&str) -> Option<String>) -> Result<Se
         None => set("CONFD_PASSWORD").or(file.password).unwrap_or_default(),
     };
     Ok(Settings {
-        url: flags.url.clone().or_else(|| set("CONFD_URL")).or(file.xmlrpc_url).unwrap_or_else(|| DEFAULT_URL.into()),
-        user: flags.user.clone().or_else(|| set("CONFD_USER")).or(file.user).unwrap_or_else(|| DEFAULT_USER.into()),
+        url: flags
+            .url
+            .clone()
+            .or_else(|| set("CONFD_URL"))
+            .or(file.xmlrpc_url)
+            .unwrap_or_else(|| DEFAULT_URL.into()),
+        user: flags
+            .user
+            .clone()
+            .or_else(|| set("CONFD_USER"))
+            .or(file.user)
+            .unwrap_or_else(|| DEFAULT_USER.into()),
         password,
-        ca_cert: flags.ca_cert.clone().or_else(|| set("CONFD_CA_CERT").map(PathBuf::from)).or(file.ca_cert),
+        ca_cert: flags
+            .ca_cert
+            .clone()
+            .or_else(|| set("CONFD_CA_CERT").map(PathBuf::from))
+            .or(file.ca_cert),
         insecure: flags.insecure,
     })
 }
@@ -95,16 +111,28 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
     #[test]
     fn state_dir_order() {
-        assert_eq!(state_dir(&env_of(&[("CONFD_STATE_DIR", "/s"), ("HOME", "/h")])), Some("/s".into()));
-        assert_eq!(state_dir(&env_of(&[("XDG_DATA_HOME", "/x"), ("HOME", "/h")])), Some("/x/confd".into()));
-        assert_eq!(state_dir(&env_of(&[("HOME", "/h")])), Some("/h/.local/share/confd".into()));
+        assert_eq!(
+            state_dir(&env_of(&[("CONFD_STATE_DIR", "/s"), ("HOME", "/h")])),
+            Some("/s".into())
+        );
+        assert_eq!(
+            state_dir(&env_of(&[("XDG_DATA_HOME", "/x"), ("HOME", "/h")])),
+            Some("/x/confd".into())
+        );
+        assert_eq!(
+            state_dir(&env_of(&[("HOME", "/h")])),
+            Some("/h/.local/share/confd".into())
+        );
         assert_eq!(state_dir(&env_of(&[])), None);
     }
 
@@ -129,14 +157,25 @@ mod tests {
                 insecure: false,
             }
         );
-        let env = env_of(&[("CONFD_STATE_DIR", sd), ("CONFD_PASSWORD", "envpw"), ("CONFD_USER", "bob")]);
+        let env = env_of(&[
+            ("CONFD_STATE_DIR", sd),
+            ("CONFD_PASSWORD", "envpw"),
+            ("CONFD_USER", "bob"),
+        ]);
         let s = resolve(&Flags::default(), &env).unwrap();
         assert_eq!((s.user.as_str(), s.password.as_str()), ("bob", "envpw"));
         let pwfile = dir.path().join("pw");
         std::fs::write(&pwfile, "flagpw\n").unwrap();
-        let flags = Flags { url: Some("https://h:3".into()), password_file: Some(pwfile), ..Flags::default() };
+        let flags = Flags {
+            url: Some("https://h:3".into()),
+            password_file: Some(pwfile),
+            ..Flags::default()
+        };
         let s = resolve(&flags, &env).unwrap();
-        assert_eq!((s.url.as_str(), s.password.as_str()), ("https://h:3", "flagpw"));
+        assert_eq!(
+            (s.url.as_str(), s.password.as_str()),
+            ("https://h:3", "flagpw")
+        );
     }
 
     #[test]
@@ -144,7 +183,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let sd = dir.path().to_str().unwrap();
         let s = resolve(&Flags::default(), &env_of(&[("CONFD_STATE_DIR", sd)])).unwrap();
-        assert_eq!((s.url.as_str(), s.user.as_str()), (DEFAULT_URL, DEFAULT_USER));
+        assert_eq!(
+            (s.url.as_str(), s.user.as_str()),
+            (DEFAULT_URL, DEFAULT_USER)
+        );
         std::fs::write(dir.path().join("client.json"), "{").unwrap();
         assert!(resolve(&Flags::default(), &env_of(&[("CONFD_STATE_DIR", sd)])).is_err());
     }

@@ -18,11 +18,27 @@ use crate::settings::Settings;
 /// could not understand the answer. Job failures are results, not errors (design 5.1).
 #[derive(Debug)]
 pub enum TransportError {
-    Connect { url: String, detail: String },
-    Unauthorized { url: String, user: String },
-    Status { url: String, status: u16 },
-    Fault { url: String, code: i32, string: String },
-    BadResponse { url: String, detail: String },
+    Connect {
+        url: String,
+        detail: String,
+    },
+    Unauthorized {
+        url: String,
+        user: String,
+    },
+    Status {
+        url: String,
+        status: u16,
+    },
+    Fault {
+        url: String,
+        code: i32,
+        string: String,
+    },
+    BadResponse {
+        url: String,
+        detail: String,
+    },
     Setup(String),
 }
 
@@ -31,11 +47,18 @@ impl fmt::Display for TransportError {
         match self {
             Self::Connect { url, detail } => write!(f, "cannot reach ConfD at {url}: {detail}"),
             Self::Unauthorized { url, user } => {
-                write!(f, "ConfD at {url} rejected the credentials of user '{user}' (HTTP 401 Unauthorized)")
+                write!(
+                    f,
+                    "ConfD at {url} rejected the credentials of user '{user}' (HTTP 401 Unauthorized)"
+                )
             }
             Self::Status { url, status } => write!(f, "ConfD at {url} answered HTTP {status}"),
-            Self::Fault { url, code, string } => write!(f, "ConfD at {url} returned XML-RPC fault {code}: {string}"),
-            Self::BadResponse { url, detail } => write!(f, "ConfD at {url} sent an answer we cannot read: {detail}"),
+            Self::Fault { url, code, string } => {
+                write!(f, "ConfD at {url} returned XML-RPC fault {code}: {string}")
+            }
+            Self::BadResponse { url, detail } => {
+                write!(f, "ConfD at {url} sent an answer we cannot read: {detail}")
+            }
             Self::Setup(detail) => write!(f, "{detail}"),
         }
     }
@@ -71,33 +94,46 @@ impl Client {
         if settings.insecure {
             builder = builder.tls_danger_accept_invalid_certs(true);
         } else if let Some(path) = &settings.ca_cert {
-            let pem = std::fs::read(path)
-                .map_err(|e| TransportError::Setup(format!("cannot read CA certificate {}: {e}", path.display())))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem)
-                .map_err(|e| TransportError::Setup(format!("{} is not a PEM certificate: {e}", path.display())))?;
+            let pem = std::fs::read(path).map_err(|e| {
+                TransportError::Setup(format!(
+                    "cannot read CA certificate {}: {e}",
+                    path.display()
+                ))
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                TransportError::Setup(format!("{} is not a PEM certificate: {e}", path.display()))
+            })?;
             // Only this CA: the daemon's certificate is signed by it, and the system store
             // may be empty on a minimal host.
             builder = builder.tls_certs_only(certs);
         }
-        let http = builder.build().map_err(|e| TransportError::Setup(format!("cannot set up HTTPS: {}", chain(&e))))?;
+        let http = builder
+            .build()
+            .map_err(|e| TransportError::Setup(format!("cannot set up HTTPS: {}", chain(&e))))?;
         Ok(Client { http, settings })
     }
 
-    pub fn url(&self) -> &str {
-        &self.settings.url
-    }
-
     fn connect_error(&self, e: &reqwest::Error) -> TransportError {
-        TransportError::Connect { url: self.settings.url.clone(), detail: chain(e) }
+        TransportError::Connect {
+            url: self.settings.url.clone(),
+            detail: chain(e),
+        }
     }
 
     /// Calls an XML-RPC method and returns its value, or the fault as an error.
     pub fn call(&self, method: &str, params: Vec<Value>) -> Result<Value, TransportError> {
         let url = self.settings.url.clone();
-        let params = params.iter().map(to_xml).collect::<Result<Vec<_>, _>>().map_err(TransportError::Setup)?;
-        let body = MethodCall { name: Cow::Borrowed(method), params }
-            .to_xml()
-            .map_err(|e| TransportError::Setup(format!("cannot encode the call: {e}")))?;
+        let params = params
+            .iter()
+            .map(to_xml)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(TransportError::Setup)?;
+        let body = MethodCall {
+            name: Cow::Borrowed(method),
+            params,
+        }
+        .to_xml()
+        .map_err(|e| TransportError::Setup(format!("cannot encode the call: {e}")))?;
         let response = self
             .http
             .post(&url)
@@ -108,21 +144,34 @@ impl Client {
             .map_err(|e| self.connect_error(&e))?;
         let status = response.status();
         if status == reqwest::StatusCode::UNAUTHORIZED {
-            return Err(TransportError::Unauthorized { url, user: self.settings.user.clone() });
+            return Err(TransportError::Unauthorized {
+                url,
+                user: self.settings.user.clone(),
+            });
         }
         if !status.is_success() {
-            return Err(TransportError::Status { url, status: status.as_u16() });
+            return Err(TransportError::Status {
+                url,
+                status: status.as_u16(),
+            });
         }
         let text = response.text().map_err(|e| self.connect_error(&e))?;
         if let Ok(ok) = MethodResponse::from_xml(&text) {
             return Ok(from_xml(ok.value));
         }
         match FaultResponse::from_xml(&text) {
-            Ok(f) => Err(TransportError::Fault { url, code: f.fault.code(), string: f.fault.string().to_string() }),
+            Ok(f) => Err(TransportError::Fault {
+                url,
+                code: f.fault.code(),
+                string: f.fault.string().to_string(),
+            }),
             // dxr's error would echo the whole body; the first line is enough to diagnose.
             Err(_) => Err(TransportError::BadResponse {
                 url,
-                detail: format!("not an XML-RPC response: {:.200}", text.lines().next().unwrap_or_default()),
+                detail: format!(
+                    "not an XML-RPC response: {:.200}",
+                    text.lines().next().unwrap_or_default()
+                ),
             }),
         }
     }
@@ -130,9 +179,16 @@ impl Client {
     /// `GET <url>/master` (spec 1.4): the master node's address as plain text, no auth.
     pub fn master(&self) -> Result<String, TransportError> {
         let url = format!("{}/master", self.settings.url.trim_end_matches('/'));
-        let response = self.http.get(&url).send().map_err(|e| self.connect_error(&e))?;
+        let response = self
+            .http
+            .get(&url)
+            .send()
+            .map_err(|e| self.connect_error(&e))?;
         if !response.status().is_success() {
-            return Err(TransportError::Status { url, status: response.status().as_u16() });
+            return Err(TransportError::Status {
+                url,
+                status: response.status().as_u16(),
+            });
         }
         response.text().map_err(|e| self.connect_error(&e))
     }
@@ -153,7 +209,9 @@ pub fn to_xml(v: &Value) -> Result<Xml, String> {
         Value::String(s) => Xml::String(s.clone()),
         Value::Array(items) => Xml::Array(items.iter().map(to_xml).collect::<Result<_, _>>()?),
         Value::Object(map) => Xml::Struct(
-            map.iter().map(|(k, v)| Ok((k.clone(), to_xml(v)?))).collect::<Result<BTreeMap<_, _>, String>>()?,
+            map.iter()
+                .map(|(k, v)| Ok((k.clone(), to_xml(v)?)))
+                .collect::<Result<BTreeMap<_, _>, String>>()?,
         ),
     })
 }
@@ -166,10 +224,16 @@ pub fn from_xml(v: Xml) -> Value {
         Xml::Long(i) => Value::from(i),
         Xml::Boolean(b) => Value::Bool(b),
         Xml::String(s) => Value::String(s),
-        Xml::Double(f) => Number::from_f64(f).map(Value::Number).unwrap_or_else(|| Value::String(f.to_string())),
+        Xml::Double(f) => Number::from_f64(f)
+            .map(Value::Number)
+            .unwrap_or_else(|| Value::String(f.to_string())),
         Xml::DateTime(d) => Value::String(d.to_string()),
         Xml::Base64(b) => Value::String(base64::engine::general_purpose::STANDARD.encode(b)),
-        Xml::Struct(map) => Value::Object(map.into_iter().map(|(k, v)| (k, from_xml(v))).collect::<Map<_, _>>()),
+        Xml::Struct(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k, from_xml(v)))
+                .collect::<Map<_, _>>(),
+        ),
         Xml::Array(items) => Value::Array(items.into_iter().map(from_xml).collect()),
         Xml::Nil => Value::Null,
         // dxr's Value is non_exhaustive; a future variant is shown as its XML.
@@ -197,10 +261,13 @@ mod tests {
 
     #[test]
     fn job_exec_call_xml() {
-        let params = vec![json!("db_list")];
-        let xml = MethodCall { name: Cow::Borrowed("job_exec"), params: params.iter().map(|p| to_xml(p).unwrap()).collect() }
-            .to_xml()
-            .unwrap();
+        let params = [json!("db_list")];
+        let xml = MethodCall {
+            name: Cow::Borrowed("job_exec"),
+            params: params.iter().map(|p| to_xml(p).unwrap()).collect(),
+        }
+        .to_xml()
+        .unwrap();
         assert!(xml.contains("<methodName>job_exec</methodName>"), "{xml}");
         assert!(xml.contains("db_list"), "{xml}");
     }

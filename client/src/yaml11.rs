@@ -71,7 +71,10 @@ struct Cur<'a> {
 
 impl<'a> Cur<'a> {
     fn new(s: &'a str) -> Self {
-        Cur { b: s.as_bytes(), i: 0 }
+        Cur {
+            b: s.as_bytes(),
+            i: 0,
+        }
     }
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
@@ -134,7 +137,10 @@ fn digit_(c: u8) -> bool {
 /// `[eE][-+][0-9]+` (optional). PyYAML requires the sign in the exponent.
 fn exponent(c: &mut Cur) -> bool {
     let save = c.i;
-    if c.eat(|x| x == b'e' || x == b'E') && c.eat(|x| x == b'-' || x == b'+') && c.eat_many(digit) > 0 {
+    if c.eat(|x| x == b'e' || x == b'E')
+        && c.eat(|x| x == b'-' || x == b'+')
+        && c.eat_many(digit) > 0
+    {
         return true;
     }
     c.i = save;
@@ -210,17 +216,36 @@ pub fn is_int(s: &str) -> bool {
 
 pub fn is_timestamp(s: &str) -> bool {
     let n_digits = |c: &mut Cur, n: usize| (0..n).all(|_| c.eat(digit));
-    let one_or_two = |c: &mut Cur| c.eat(digit) && (c.eat(digit) || true);
+    let one_or_two = |c: &mut Cur| {
+        let n = c.eat_many(digit);
+        (1..=2).contains(&n)
+    };
     let dash = |c: &mut Cur| c.eat(|x| x == b'-');
     let mut c = Cur::new(s);
-    if n_digits(&mut c, 4) && dash(&mut c) && n_digits(&mut c, 2) && dash(&mut c) && n_digits(&mut c, 2) && c.end() {
+    if n_digits(&mut c, 4)
+        && dash(&mut c)
+        && n_digits(&mut c, 2)
+        && dash(&mut c)
+        && n_digits(&mut c, 2)
+        && c.end()
+    {
         return true;
     }
     let mut c = Cur::new(s);
-    let date = n_digits(&mut c, 4) && dash(&mut c) && one_or_two(&mut c) && dash(&mut c) && one_or_two(&mut c);
-    let sep = date && (c.eat(|x| x == b'T' || x == b't') || c.eat_many(|x| x == b' ' || x == b'\t') > 0);
+    let date = n_digits(&mut c, 4)
+        && dash(&mut c)
+        && one_or_two(&mut c)
+        && dash(&mut c)
+        && one_or_two(&mut c);
+    let sep =
+        date && (c.eat(|x| x == b'T' || x == b't') || c.eat_many(|x| x == b' ' || x == b'\t') > 0);
     let colon = |c: &mut Cur| c.eat(|x| x == b':');
-    let time = sep && one_or_two(&mut c) && colon(&mut c) && n_digits(&mut c, 2) && colon(&mut c) && n_digits(&mut c, 2);
+    let time = sep
+        && one_or_two(&mut c)
+        && colon(&mut c)
+        && n_digits(&mut c, 2)
+        && colon(&mut c)
+        && n_digits(&mut c, 2);
     if !time {
         return false;
     }
@@ -261,7 +286,9 @@ pub fn construct_int(s: &str) -> Option<i64> {
     } else if v.contains(':') {
         let mut acc: i128 = 0;
         for part in v.split(':') {
-            acc = acc.checked_mul(60)?.checked_add(part.parse::<i128>().ok()?)?;
+            acc = acc
+                .checked_mul(60)?
+                .checked_add(part.parse::<i128>().ok()?)?;
         }
         acc
     } else {
@@ -272,7 +299,11 @@ pub fn construct_int(s: &str) -> Option<i64> {
 
 /// PyYAML's `construct_yaml_float`.
 pub fn construct_float(s: &str) -> Option<f64> {
-    let v: String = s.chars().filter(|&c| c != '_').collect::<String>().to_lowercase();
+    let v: String = s
+        .chars()
+        .filter(|&c| c != '_')
+        .collect::<String>()
+        .to_lowercase();
     let (sign, v) = match v.as_bytes().first() {
         Some(b'-') => (-1.0, &v[1..]),
         Some(b'+') => (1.0, &v[1..]),
@@ -297,8 +328,16 @@ pub fn construct_float(s: &str) -> Option<f64> {
 /// Python's `float()` accepts `1.`, `.5` and `1.e+3`; Rust's parser wants digits around the dot.
 fn py_float(s: &str) -> Option<f64> {
     let fixed = s.replace(".e", ".0e");
-    let fixed = if fixed.ends_with('.') { format!("{fixed}0") } else { fixed };
-    let fixed = if fixed.starts_with('.') { format!("0{fixed}") } else { fixed };
+    let fixed = if fixed.ends_with('.') {
+        format!("{fixed}0")
+    } else {
+        fixed
+    };
+    let fixed = if fixed.starts_with('.') {
+        format!("0{fixed}")
+    } else {
+        fixed
+    };
     fixed.parse().ok()
 }
 

@@ -99,15 +99,24 @@ fn is_break(c: char) -> bool {
 }
 
 fn is_ws(c: Option<char>) -> bool {
-    matches!(c, None | Some('\0' | ' ' | '\t' | '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}'))
+    matches!(
+        c,
+        None | Some('\0' | ' ' | '\t' | '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
+    )
 }
 
 fn analyze_scalar(text: &[char]) -> Analysis {
     if text.is_empty() {
-        return Analysis { empty: true, multiline: false, allow_block_plain: true, allow_single_quoted: true };
+        return Analysis {
+            empty: true,
+            multiline: false,
+            allow_block_plain: true,
+            allow_single_quoted: true,
+        };
     }
     let (mut block_indicators, mut line_breaks, mut special_characters) = (false, false, false);
-    let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) = (false, false, false, false);
+    let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) =
+        (false, false, false, false);
     let (mut break_space, mut space_break) = (false, false);
     let starts = |p: &str| text.iter().take(3).copied().eq(p.chars());
     if starts("---") || starts("...") {
@@ -173,7 +182,12 @@ fn analyze_scalar(text: &[char]) -> Analysis {
     if line_breaks || block_indicators {
         allow_block_plain = false;
     }
-    Analysis { empty: false, multiline: line_breaks, allow_block_plain, allow_single_quoted }
+    Analysis {
+        empty: false,
+        multiline: line_breaks,
+        allow_block_plain,
+        allow_single_quoted,
+    }
 }
 
 impl Emitter {
@@ -196,7 +210,13 @@ impl Emitter {
         self.out.push_str(data);
     }
 
-    fn write_indicator(&mut self, indicator: &str, need_whitespace: bool, whitespace: bool, indention: bool) {
+    fn write_indicator(
+        &mut self,
+        indicator: &str,
+        need_whitespace: bool,
+        whitespace: bool,
+        indention: bool,
+    ) {
         if !self.whitespace && need_whitespace {
             self.write(" ");
         }
@@ -354,7 +374,12 @@ impl Emitter {
             let ch = text.get(end).copied();
             if spaces {
                 if ch != Some(' ') {
-                    if start + 1 == end && self.column > BEST_WIDTH && split && start != 0 && end != text.len() {
+                    if start + 1 == end
+                        && self.column > BEST_WIDTH
+                        && split
+                        && start != 0
+                        && end != text.len()
+                    {
                         self.write_indent();
                     } else {
                         self.write(&text[start..end].iter().collect::<String>());
@@ -395,7 +420,9 @@ impl Emitter {
         let mut start = 0;
         for end in 0..=text.len() {
             let ch = text.get(end).copied();
-            let needs_escape = ch.is_none_or(|c| "\"\\\u{85}\u{2028}\u{2029}\u{feff}".contains(c) || !(' '..='~').contains(&c));
+            let needs_escape = ch.is_none_or(|c| {
+                "\"\\\u{85}\u{2028}\u{2029}\u{feff}".contains(c) || !(' '..='~').contains(&c)
+            });
             if needs_escape {
                 if start < end {
                     self.write(&text[start..end].iter().collect::<String>());

@@ -21,8 +21,7 @@ fn top_level_string() {
 #[test]
 fn top_level_int() {
     check(
-        r##"5"##,
-        r##"5
+        r##"5"##, r##"5
 "##,
     );
 }
@@ -48,8 +47,7 @@ fn top_level_numeric_string() {
 #[test]
 fn empty_list() {
     check(
-        r##"[]"##,
-        r##"[]
+        r##"[]"##, r##"[]
 "##,
     );
 }
@@ -57,8 +55,7 @@ fn empty_list() {
 #[test]
 fn empty_dict() {
     check(
-        r##"{}"##,
-        r##"{}
+        r##"{}"##, r##"{}
 "##,
     );
 }

@@ -1,5 +1,6 @@
 //! Failures must be loud and leave nothing half-done behind: cancellation, corruption,
 //! files changing under the backup, bad plans.
+#![allow(clippy::unwrap_used)] // helpers and hooks outside #[test] fns panic on failed setup
 
 mod engine_support;
 
@@ -29,18 +30,36 @@ async fn cancel_during_write_returns_aborted_quickly_and_leaves_nothing_on_the_v
     let fx = Fixture::new(2);
     for (k, n) in fx.nodes.iter().enumerate() {
         for i in 0..6 {
-            fs::write(n.join(format!("f{i}")), random_bytes(k as u64 * 10 + i, 5 * MIB)).unwrap();
+            fs::write(
+                n.join(format!("f{i}")),
+                random_bytes(k as u64 * 10 + i, 5 * MIB),
+            )
+            .unwrap();
         }
     }
     let cancel = CancellationToken::new();
-    let progress = Arc::new(Progress::with_hooks(Arc::new(CancelOnFirstChunk(cancel.clone()))));
+    let progress = Arc::new(Progress::with_hooks(Arc::new(CancelOnFirstChunk(
+        cancel.clone(),
+    ))));
     let plan = BackupPlan::full("DB1", 1, "202611251208", fx.nodes.clone());
     let started = Instant::now();
-    let err = engine::backup(&*fx.vol, &plan, &progress, &cancel).await.unwrap_err();
+    let err = engine::backup(&*fx.vol, &plan, &progress, &cancel)
+        .await
+        .unwrap_err();
     assert!(matches!(err, EngineError::Aborted), "{err}");
-    assert!(started.elapsed() < Duration::from_secs(1), "abort took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "abort took {:?}",
+        started.elapsed()
+    );
     assert_eq!(object_keys(&*fx.vol).await, Vec::<String>::new());
-    assert!(fx.vol.list_incomplete(&Prefix::root()).await.unwrap().is_empty());
+    assert!(
+        fx.vol
+            .list_incomplete(&Prefix::root())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(progress.snapshot().percent < 100);
 }
 
@@ -64,16 +83,25 @@ async fn file_modified_during_backup_fails_it_naming_the_file() {
     let fx = Fixture::new(1);
     make_tree(&fx.nodes[0], 1);
     let target = fx.nodes[0].join("schema_a/big.dat");
-    let hooks = Arc::new(ModifyDuringRead { target: target.clone(), done: AtomicBool::new(false) });
+    let hooks = Arc::new(ModifyDuringRead {
+        target: target.clone(),
+        done: AtomicBool::new(false),
+    });
     let progress = Arc::new(Progress::with_hooks(hooks));
     let plan = BackupPlan::full("DB1", 1, "202611251208", fx.nodes.clone());
-    let err = engine::backup(&*fx.vol, &plan, &progress, &CancellationToken::new()).await.unwrap_err();
+    let err = engine::backup(&*fx.vol, &plan, &progress, &CancellationToken::new())
+        .await
+        .unwrap_err();
     match &err {
         EngineError::FileChanged { file } => assert_eq!(file, &target),
         other => panic!("expected FileChanged, got {other}"),
     }
     assert!(err.to_string().contains("schema_a/big.dat"), "{err}");
-    assert_eq!(object_keys(&*fx.vol).await, Vec::<String>::new(), "failed backup is removed");
+    assert_eq!(
+        object_keys(&*fx.vol).await,
+        Vec::<String>::new(),
+        "failed backup is removed"
+    );
 }
 
 #[tokio::test]
@@ -117,9 +145,14 @@ async fn level_1_without_base_is_rejected_and_writes_nothing() {
     let fx = Fixture::new(1);
     let mut plan = BackupPlan::full("DB1", 1, "202611251208", fx.nodes.clone());
     plan.level = 1;
-    let err = engine::backup(&*fx.vol, &plan, &Arc::new(Progress::new()), &CancellationToken::new())
-        .await
-        .unwrap_err();
+    let err = engine::backup(
+        &*fx.vol,
+        &plan,
+        &Arc::new(Progress::new()),
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, EngineError::MissingBase { .. }), "{err}");
     assert!(object_keys(&*fx.vol).await.is_empty());
 }
@@ -131,9 +164,14 @@ async fn a_second_backup_with_the_same_id_is_refused_and_the_first_survives() {
     let s = fx.full(1, "202611251208").await;
     let keys_before = object_keys(&*fx.vol).await;
     let plan = BackupPlan::full("DB1", 1, "202611251209", fx.nodes.clone());
-    let err = engine::backup(&*fx.vol, &plan, &Arc::new(Progress::new()), &CancellationToken::new())
-        .await
-        .unwrap_err();
+    let err = engine::backup(
+        &*fx.vol,
+        &plan,
+        &Arc::new(Progress::new()),
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, EngineError::AlreadyExists { .. }), "{err}");
     assert_eq!(object_keys(&*fx.vol).await, keys_before);
     fx.restore(&s.marker, &fx.restore_dirs("r")).await.unwrap();
@@ -155,15 +193,26 @@ async fn backup_and_restore_go_through_their_phases_in_order() {
     let hooks = Arc::new(Phases(Mutex::new(Vec::new())));
     let progress = Arc::new(Progress::with_hooks(hooks.clone()));
     let plan = BackupPlan::full("DB1", 1, "202611251208", fx.nodes.clone());
-    let s = engine::backup(&*fx.vol, &plan, &progress, &CancellationToken::new()).await.unwrap();
+    let s = engine::backup(&*fx.vol, &plan, &progress, &CancellationToken::new())
+        .await
+        .unwrap();
     use Phase::*;
-    assert_eq!(*hooks.0.lock().unwrap(), vec![Protect, Write, Validate, Unprotect, Done]);
+    assert_eq!(
+        *hooks.0.lock().unwrap(),
+        vec![Protect, Write, Validate, Unprotect, Done]
+    );
 
     hooks.0.lock().unwrap().clear();
     let progress = Arc::new(Progress::with_hooks(hooks.clone()));
     let chain = engine::load_chain(&*fx.vol, s.marker).await.unwrap();
-    engine::restore(&*fx.vol, &chain, &fx.restore_dirs("r"), &progress, &CancellationToken::new())
-        .await
-        .unwrap();
+    engine::restore(
+        &*fx.vol,
+        &chain,
+        &fx.restore_dirs("r"),
+        &progress,
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
     assert_eq!(*hooks.0.lock().unwrap(), vec![Read, Write, Verify, Done]);
 }

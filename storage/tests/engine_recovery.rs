@@ -1,4 +1,5 @@
 //! Start-up recovery, deletion, and the local volume's object semantics.
+#![allow(clippy::unwrap_used)] // helpers and hooks outside #[test] fns panic on failed setup
 
 mod engine_support;
 
@@ -28,25 +29,49 @@ async fn remove_uncommitted_deletes_backups_without_marker_and_partial_leftovers
     let crashed = fx.full(2, "202611251201").await.marker;
     let in_flight = fx.full(3, "202611251202").await.marker;
     for m in [&crashed, &in_flight] {
-        fx.vol.delete(&m.keys().unwrap().status().unwrap()).await.unwrap();
+        fx.vol
+            .delete(&m.keys().unwrap().status().unwrap())
+            .await
+            .unwrap();
     }
     // A crash mid-write leaves a .partial file.
     let vol_dir = fx.tmp.path().join("vol");
-    fs::write(vol_dir.join("DB1/id_1/level_0/node_0/backup_x.partial"), "torn").unwrap();
-    fs::write(vol_dir.join("DB1/id_3/level_0/node_0/backup_y.partial"), "being written").unwrap();
+    fs::write(
+        vol_dir.join("DB1/id_1/level_0/node_0/backup_x.partial"),
+        "torn",
+    )
+    .unwrap();
+    fs::write(
+        vol_dir.join("DB1/id_3/level_0/node_0/backup_y.partial"),
+        "being written",
+    )
+    .unwrap();
     fs::write(vol_dir.join("unrelated.txt"), "not ours").unwrap();
 
     let busy = HashSet::from([("DB1".to_owned(), 3)]);
     let report = engine::remove_uncommitted(&*fx.vol, &busy).await.unwrap();
     assert_eq!(report.removed_backups, vec!["DB1/id_2/level_0".to_owned()]);
-    assert_eq!(report.removed_incomplete, vec!["DB1/id_1/level_0/node_0/backup_x".to_owned()]);
+    assert_eq!(
+        report.removed_incomplete,
+        vec!["DB1/id_1/level_0/node_0/backup_x".to_owned()]
+    );
 
     let keys = object_keys(&*fx.vol).await;
     assert!(!keys.iter().any(|k| k.starts_with("DB1/id_2/")), "{keys:?}");
-    assert!(keys.iter().any(|k| k.starts_with("DB1/id_3/")), "in-flight backup kept");
+    assert!(
+        keys.iter().any(|k| k.starts_with("DB1/id_3/")),
+        "in-flight backup kept"
+    );
     assert!(keys.contains(&"unrelated.txt".to_owned()));
-    assert!(vol_dir.join("DB1/id_3/level_0/node_0/backup_y.partial").exists());
-    assert!(!vol_dir.join("DB1/id_2").exists(), "empty directories pruned");
+    assert!(
+        vol_dir
+            .join("DB1/id_3/level_0/node_0/backup_y.partial")
+            .exists()
+    );
+    assert!(
+        !vol_dir.join("DB1/id_2").exists(),
+        "empty directories pruned"
+    );
     fx.restore(&good, &fx.restore_dirs("r")).await.unwrap();
 }
 
@@ -56,12 +81,16 @@ async fn delete_backup_removes_all_its_objects_and_nothing_else() {
     fs::write(fx.nodes[1].join("b"), "b").unwrap();
     let keep = fx.full(1, "202611251200").await.marker;
     let gone = fx.full(2, "202611251201").await.marker;
-    engine::delete_backup(&*fx.vol, "DB1", gone.bid, gone.level).await.unwrap();
+    engine::delete_backup(&*fx.vol, "DB1", gone.bid, gone.level)
+        .await
+        .unwrap();
     let keys = object_keys(&*fx.vol).await;
     assert!(keys.iter().all(|k| k.starts_with("DB1/id_1/")), "{keys:?}");
     assert_eq!(engine::scan(&*fx.vol).await.unwrap(), vec![keep]);
     // Deleting again is fine.
-    engine::delete_backup(&*fx.vol, "DB1", gone.bid, gone.level).await.unwrap();
+    engine::delete_backup(&*fx.vol, "DB1", gone.bid, gone.level)
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -72,7 +101,10 @@ async fn restore_of_an_incremental_whose_base_was_deleted_fails_with_missing_bas
     let l1 = fx.incremental(&l0, 2, "202611251201").await.marker;
     engine::delete_backup(&*fx.vol, "DB1", 1, 0).await.unwrap();
     let err = fx.restore(&l1, &fx.restore_dirs("r")).await.unwrap_err();
-    assert!(matches!(err, engine::EngineError::MissingBase { .. }), "{err}");
+    assert!(
+        matches!(err, engine::EngineError::MissingBase { .. }),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -85,27 +117,65 @@ async fn local_volume_objects_appear_only_when_finished() {
     let mut w = vol.create(&key).await.unwrap();
     w.write(Bytes::from_static(b"hello ")).await.unwrap();
     w.write(Bytes::from_static(b"world")).await.unwrap();
-    assert!(vol.head(&key).await.unwrap().is_none(), "invisible before finish");
-    assert_eq!(vol.list_incomplete(&Prefix::root()).await.unwrap(), vec![key.clone()]);
+    assert!(
+        vol.head(&key).await.unwrap().is_none(),
+        "invisible before finish"
+    );
+    assert_eq!(
+        vol.list_incomplete(&Prefix::root()).await.unwrap(),
+        vec![key.clone()]
+    );
     assert_eq!(w.finish().await.unwrap(), 11);
     assert_eq!(&vol.get(&key).await.unwrap()[..], b"hello world");
     assert_eq!(&vol.get_range(&key, 6..11).await.unwrap()[..], b"world");
-    assert!(matches!(vol.get_range(&key, 6..12).await, Err(VolumeError::OutOfRange { .. })));
+    assert!(matches!(
+        vol.get_range(&key, 6..12).await,
+        Err(VolumeError::OutOfRange { .. })
+    ));
 
     let key2 = ObjectKey::new("a/c").unwrap();
     let mut w = vol.create(&key2).await.unwrap();
     w.write(Bytes::from_static(b"x")).await.unwrap();
     w.abort().await.unwrap();
     assert!(vol.head(&key2).await.unwrap().is_none());
-    assert!(vol.list_incomplete(&Prefix::root()).await.unwrap().is_empty());
+    assert!(
+        vol.list_incomplete(&Prefix::root())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     vol.put(&key2, Bytes::from_static(b"small")).await.unwrap();
     let listed: Vec<_> = vol.list(&Prefix::new("a").unwrap()).await.unwrap();
-    assert_eq!(listed.iter().map(|o| (o.key.as_str(), o.size)).collect::<Vec<_>>(), vec![("a/b/obj", 11), ("a/c", 5)]);
-    assert!(vol.list(&Prefix::new("a/b/o").unwrap()).await.unwrap().is_empty(), "component-wise");
-    assert_eq!(vol.delete_prefix(&Prefix::new("a/b").unwrap()).await.unwrap(), 1);
+    assert_eq!(
+        listed
+            .iter()
+            .map(|o| (o.key.as_str(), o.size))
+            .collect::<Vec<_>>(),
+        vec![("a/b/obj", 11), ("a/c", 5)]
+    );
+    assert!(
+        vol.list(&Prefix::new("a/b/o").unwrap())
+            .await
+            .unwrap()
+            .is_empty(),
+        "component-wise"
+    );
+    assert_eq!(
+        vol.delete_prefix(&Prefix::new("a/b").unwrap())
+            .await
+            .unwrap(),
+        1
+    );
     vol.delete(&key2).await.unwrap();
     vol.delete(&key2).await.unwrap();
-    assert!(matches!(vol.get(&key2).await, Err(VolumeError::NotFound { .. })));
-    assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0, "empty directories pruned");
+    assert!(matches!(
+        vol.get(&key2).await,
+        Err(VolumeError::NotFound { .. })
+    ));
+    assert_eq!(
+        fs::read_dir(tmp.path()).unwrap().count(),
+        0,
+        "empty directories pruned"
+    );
 }

@@ -1,4 +1,5 @@
 //! Backups and restores of real directory trees, compared byte for byte.
+#![allow(clippy::unwrap_used)] // helpers and hooks outside #[test] fns panic on failed setup
 
 mod engine_support;
 
@@ -20,7 +21,10 @@ async fn level_0_restored_into_empty_dirs_is_byte_for_byte_equal() {
     let s = fx.full(1, "202611251208").await;
     assert_eq!(s.marker.nodes, 2);
     assert_eq!(s.files_reused, 0);
-    assert!(s.marker.totals.bytes_stored < s.marker.totals.bytes, "text should compress");
+    assert!(
+        s.marker.totals.bytes_stored < s.marker.totals.bytes,
+        "text should compress"
+    );
 
     let targets = fx.restore_dirs("restore");
     let r = fx.restore(&s.marker, &targets).await.unwrap();
@@ -92,7 +96,11 @@ async fn each_level_of_a_chain_restores_exactly_its_own_state() {
     let s2 = fx.incremental(&s1.marker, 3, "202611251400").await;
     assert_eq!(s2.marker.level, 2);
 
-    for (marker, state, name) in [(&s1.marker, &state1, "r1"), (&s2.marker, &state2, "r2"), (&l0, &state0, "r0")] {
+    for (marker, state, name) in [
+        (&s1.marker, &state1, "r1"),
+        (&s2.marker, &state2, "r2"),
+        (&l0, &state0, "r0"),
+    ] {
         let targets = fx.restore_dirs(name);
         fx.restore(marker, &targets).await.unwrap();
         for (s, t) in state.iter().zip(&targets) {
@@ -119,7 +127,10 @@ async fn incremental_reads_and_stores_only_changed_data() {
     assert_eq!(l0.totals.bytes_read, 6 * MIB as u64);
 
     let l1 = fx.incremental(&l0, 2, "202611251201").await;
-    assert_eq!((l1.marker.totals.bytes_read, l1.marker.totals.bytes_stored), (0, 0));
+    assert_eq!(
+        (l1.marker.totals.bytes_read, l1.marker.totals.bytes_stored),
+        (0, 0)
+    );
     assert_eq!(l1.files_reused, 3);
 
     // Rewrite f1 with a new first MiB: same size, new content, new mtime.
@@ -131,13 +142,29 @@ async fn incremental_reads_and_stores_only_changed_data() {
     fs::write(n.join("copy_of_f2"), random_bytes(12, 2 * MIB)).unwrap();
     let l2 = fx.incremental(&l1.marker, 3, "202611251202").await;
     let t = &l2.marker.totals;
-    assert_eq!(t.bytes_read, 4 * MIB as u64, "only f1 and the copy are read");
-    assert_eq!(t.bytes_stored, 2 * MIB as u64, "only f1's new chunk is stored");
+    assert_eq!(
+        t.bytes_read,
+        4 * MIB as u64,
+        "only f1 and the copy are read"
+    );
+    assert_eq!(
+        t.bytes_stored,
+        2 * MIB as u64,
+        "only f1's new chunk is stored"
+    );
     assert_eq!((t.chunks_stored, t.chunks_reused), (1, 1));
 
     let manifests = engine::load_manifests(&*fx.vol, &l2.marker).await.unwrap();
-    let f0 = manifests[0].entries.iter().find(|e| e.path == b"f0").unwrap();
-    assert_eq!((f0.chunks[0].bid, f0.chunks[0].level), (1, 0), "unchanged file points into level 0");
+    let f0 = manifests[0]
+        .entries
+        .iter()
+        .find(|e| e.path == b"f0")
+        .unwrap();
+    assert_eq!(
+        (f0.chunks[0].bid, f0.chunks[0].level),
+        (1, 0),
+        "unchanged file points into level 0"
+    );
     let targets = fx.restore_dirs("r");
     let before = fx.snapshots();
     fx.restore(&l2.marker, &targets).await.unwrap();
@@ -154,8 +181,16 @@ async fn nocompression_stores_every_chunk_raw() {
     assert_eq!(s.marker.compression, Compression::None);
     let m = &engine::load_manifests(&*fx.vol, &s.marker).await.unwrap()[0];
     let refs: Vec<_> = m.entries.iter().flat_map(|e| &e.chunks).collect();
-    assert!(refs.iter().all(|r| !r.compressed && r.stored_len == r.raw_len));
-    let data = fx.vol.head(&s.marker.keys().unwrap().data(0).unwrap()).await.unwrap().unwrap();
+    assert!(
+        refs.iter()
+            .all(|r| !r.compressed && r.stored_len == r.raw_len)
+    );
+    let data = fx
+        .vol
+        .head(&s.marker.keys().unwrap().data(0).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(data.size, s.marker.totals.bytes_stored);
     let targets = fx.restore_dirs("r");
     fx.restore(&s.marker, &targets).await.unwrap();
@@ -168,13 +203,21 @@ async fn progress_has_fixed_totals_and_reaches_100_only_at_the_end() {
     make_tree(&fx.nodes[0], 7);
     let progress = Arc::new(Progress::new());
     let plan = BackupPlan::full("DB1", 1, "202611251208", fx.nodes.clone());
-    let s = engine::backup(&*fx.vol, &plan, &progress, &CancellationToken::new()).await.unwrap();
+    let s = engine::backup(&*fx.vol, &plan, &progress, &CancellationToken::new())
+        .await
+        .unwrap();
     let snap = progress.snapshot();
-    assert_eq!((snap.percent, snap.phase, snap.finished), (100, Phase::Done, true));
+    assert_eq!(
+        (snap.percent, snap.phase, snap.finished),
+        (100, Phase::Done, true)
+    );
     assert_eq!(snap.bytes_total, s.marker.totals.bytes);
     assert_eq!(snap.bytes_done, snap.bytes_total);
     assert_eq!(snap.files_done, s.marker.totals.files);
     let m = &engine::load_manifests(&*fx.vol, &s.marker).await.unwrap()[0];
     assert_eq!(m.entries[0].kind, EntryKind::Dir);
-    assert!(m.entries[0].path.is_empty(), "node directory itself comes first");
+    assert!(
+        m.entries[0].path.is_empty(),
+        "node directory itself comes first"
+    );
 }

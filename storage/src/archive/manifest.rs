@@ -104,7 +104,11 @@ pub struct Entry {
     /// Inode number at backup time, for change detection by the next incremental.
     pub inode: u64,
     /// Target of a symlink.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "opt_raw_bytes")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "opt_raw_bytes"
+    )]
     pub target: Option<Vec<u8>>,
     /// Chunks of a file, in order; their `raw_len`s add up to `size`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -119,7 +123,9 @@ impl Entry {
 
     /// The symlink target as a path.
     pub fn target_path(&self) -> Option<&Path> {
-        self.target.as_deref().map(|t| Path::new(OsStr::from_bytes(t)))
+        self.target
+            .as_deref()
+            .map(|t| Path::new(OsStr::from_bytes(t)))
     }
 }
 
@@ -269,6 +275,9 @@ mod tests {
     fn unknown_manifest_format_is_refused() {
         let json = br#"{"format":99}"#;
         let z = zstd::bulk::compress(json, 1).unwrap();
-        assert!(matches!(Manifest::decode(&z), Err(ManifestError::Format(99))));
+        assert!(matches!(
+            Manifest::decode(&z),
+            Err(ManifestError::Format(99))
+        ));
     }
 }

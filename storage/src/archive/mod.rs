@@ -19,7 +19,9 @@ mod manifest;
 mod status;
 
 pub use layout::BackupKeys;
-pub use manifest::{ChunkHash, ChunkRef, Entry, EntryKind, MANIFEST_FORMAT, Manifest, ManifestError};
+pub use manifest::{
+    ChunkHash, ChunkRef, Entry, EntryKind, MANIFEST_FORMAT, Manifest, ManifestError,
+};
 pub use status::{BackupRef, Compression, ManifestInfo, STATUS_FORMAT, StatusMarker, Totals};
 
 /// Chunk size: 4 MiB of raw file data (the last chunk of a file may be shorter).

@@ -29,8 +29,8 @@ use super::pipeline::default_workers;
 use super::progress::{Phase, Progress};
 use super::tree::scan;
 use crate::archive::{
-    BackupKeys, BackupRef, ChunkHash, ChunkRef, Compression, Entry, EntryKind, MANIFEST_FORMAT, Manifest,
-    ManifestInfo, STATUS_FORMAT, StatusMarker, Totals,
+    BackupKeys, BackupRef, ChunkHash, ChunkRef, Compression, Entry, EntryKind, MANIFEST_FORMAT,
+    Manifest, ManifestInfo, STATUS_FORMAT, StatusMarker, Totals,
 };
 use crate::volume::{ArchiveVolume, Prefix};
 
@@ -123,7 +123,10 @@ pub struct BackupSummary {
 fn check_plan(plan: &BackupPlan) -> EngineResult<BackupKeys> {
     let invalid = |m: String| Err(EngineError::Invalid(m));
     let Some(keys) = BackupKeys::new(&plan.db, plan.bid, plan.level, &plan.ts) else {
-        return invalid(format!("invalid db name '{}' or timestamp '{}'", plan.db, plan.ts));
+        return invalid(format!(
+            "invalid db name '{}' or timestamp '{}'",
+            plan.db, plan.ts
+        ));
     };
     if plan.nodes.is_empty() || plan.level > 9 {
         return invalid("a backup needs at least one node and a level in 0..=9".into());
@@ -142,7 +145,12 @@ fn check_plan(plan: &BackupPlan) -> EngineResult<BackupKeys> {
                 return Err(EngineError::MissingBase {
                     detail: format!(
                         "{}/id_{}/level_{} ({} nodes) cannot be the base of level {l} of {} ({} nodes)",
-                        m.db, m.bid, m.level, m.nodes, plan.db, plan.nodes.len()
+                        m.db,
+                        m.bid,
+                        m.level,
+                        m.nodes,
+                        plan.db,
+                        plan.nodes.len()
                     ),
                 });
             }
@@ -392,7 +400,10 @@ async fn validate(
     for (k, (m, w)) in read.iter().zip(written).enumerate() {
         let key = keys.manifest(k)?;
         if m != w {
-            return Err(corrupt(&key, "manifest read back differs from the one written"));
+            return Err(corrupt(
+                &key,
+                "manifest read back differs from the one written",
+            ));
         }
         let data_key = keys.data(k)?;
         let size = volume.head(&data_key).await?.map(|o| o.size);
@@ -406,13 +417,19 @@ async fn validate(
                     || c.offset + c.stored_len <= marker.manifests[k].data_size
             });
             if raw != e.size || !own_ok {
-                return Err(corrupt(&key, format!("chunks of '{}' do not add up", e.rel_path().display())));
+                return Err(corrupt(
+                    &key,
+                    format!("chunks of '{}' do not add up", e.rel_path().display()),
+                ));
             }
         }
     }
     let bytes: u64 = read.iter().map(Manifest::file_bytes).sum();
     if bytes != marker.totals.bytes {
-        return Err(corrupt(&keys.status()?, "totals do not match the manifests"));
+        return Err(corrupt(
+            &keys.status()?,
+            "totals do not match the manifests",
+        ));
     }
     Ok(())
 }

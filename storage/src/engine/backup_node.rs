@@ -112,9 +112,17 @@ pub(crate) async fn write_node(
 ) -> EngineResult<NodeStats> {
     let mut writer = volume.create(&job.data_key).await?;
     let depth = 2 * job.workers + 2;
-    let (feeder, drain) =
-        pipeline::start("confd-chunk", job.workers, depth, hash_and_compress(job.compression))?;
-    let (dir, progress, cancel) = (job.dir.clone(), Arc::clone(job.progress), job.cancel.clone());
+    let (feeder, drain) = pipeline::start(
+        "confd-chunk",
+        job.workers,
+        depth,
+        hash_and_compress(job.compression),
+    )?;
+    let (dir, progress, cancel) = (
+        job.dir.clone(),
+        Arc::clone(job.progress),
+        job.cancel.clone(),
+    );
     let reader =
         tokio::task::spawn_blocking(move || read_files(&dir, files, &feeder, &progress, &cancel));
 

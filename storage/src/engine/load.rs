@@ -35,7 +35,13 @@ pub async fn load_status(
     let key = keys.status()?;
     let bytes = volume.get(&key).await?;
     let marker = StatusMarker::decode(&bytes).map_err(|d| corrupt(&key, d))?;
-    if (marker.db.as_str(), marker.bid, marker.level, marker.ts.as_str()) != (db, bid, level, ts) {
+    if (
+        marker.db.as_str(),
+        marker.bid,
+        marker.level,
+        marker.ts.as_str(),
+    ) != (db, bid, level, ts)
+    {
         return Err(corrupt(&key, "marker content does not match its key"));
     }
     Ok(marker)
@@ -58,7 +64,10 @@ pub async fn load_manifests(
             .ok_or_else(|| corrupt(&key, "status marker does not list this manifest"))?;
         let bytes = volume.get(&key).await?;
         if bytes.len() as u64 != info.size || ChunkHash::of(&bytes) != info.blake3 {
-            return Err(corrupt(&key, "manifest does not match the hash in the status marker"));
+            return Err(corrupt(
+                &key,
+                "manifest does not match the hash in the status marker",
+            ));
         }
         let m = Manifest::decode(&bytes).map_err(|e| corrupt(&key, e.to_string()))?;
         if m.bid != marker.bid || m.level != marker.level || m.node != node {
@@ -92,7 +101,10 @@ pub async fn load_chain(
             Ok(m) => chain.push(m),
             Err(EngineError::Volume(VolumeError::NotFound { .. })) => {
                 return Err(EngineError::MissingBase {
-                    detail: format!("{db}/id_{}/level_{} is not on the volume", base.bid, base.level),
+                    detail: format!(
+                        "{db}/id_{}/level_{} is not on the volume",
+                        base.bid, base.level
+                    ),
                 });
             }
             Err(e) => return Err(e),

@@ -49,11 +49,17 @@ pub struct RestoreSummary {
 
 fn check_chain(chain: &[StatusMarker], targets: &[PathBuf]) -> EngineResult<()> {
     let Some(top) = chain.last() else {
-        return Err(EngineError::Invalid("restore needs at least one backup".into()));
+        return Err(EngineError::Invalid(
+            "restore needs at least one backup".into(),
+        ));
     };
     for (i, m) in chain.iter().enumerate() {
         let expected_base = i.checked_sub(1).map(|j| chain[j].backup_ref());
-        if usize::from(m.level) != i || m.base != expected_base || m.db != top.db || m.nodes != top.nodes {
+        if usize::from(m.level) != i
+            || m.base != expected_base
+            || m.db != top.db
+            || m.nodes != top.nodes
+        {
             return Err(EngineError::MissingBase {
                 detail: format!(
                     "the chain of {}/id_{}/level_{} is incomplete at level {i}",
@@ -125,7 +131,16 @@ pub async fn restore(
             .map(|(id, keys)| Ok((*id, keys.data(k)?)))
             .collect::<EngineResult<_>>()?;
         let m = Arc::new(m);
-        summary.bytes += write_files(volume, Arc::clone(&m), dir.clone(), &keys, workers, progress, cancel).await?;
+        summary.bytes += write_files(
+            volume,
+            Arc::clone(&m),
+            dir.clone(),
+            &keys,
+            workers,
+            progress,
+            cancel,
+        )
+        .await?;
         let (dir2, token) = (dir.clone(), cancel.clone());
         tokio::task::spawn_blocking(move || finish_node(&m, &dir2, &token))
             .await
@@ -138,7 +153,11 @@ pub async fn restore(
 }
 
 fn remove_any(path: &Path, is_dir: bool) -> io::Result<()> {
-    let r = if is_dir { fs::remove_dir_all(path) } else { fs::remove_file(path) };
+    let r = if is_dir {
+        fs::remove_dir_all(path)
+    } else {
+        fs::remove_file(path)
+    };
     match r {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         other => other,
@@ -148,13 +167,20 @@ fn remove_any(path: &Path, is_dir: bool) -> io::Result<()> {
 /// Step 1: remove what does not belong, create directories (writable for now).
 fn prepare(m: &Manifest, dir: &Path, cancel: &CancellationToken) -> EngineResult<u64> {
     fs::create_dir_all(dir).map_err(EngineError::io(dir))?;
-    let wanted: HashMap<&[u8], EntryKind> =
-        m.entries.iter().map(|e| (e.path.as_slice(), e.kind)).collect();
+    let wanted: HashMap<&[u8], EntryKind> = m
+        .entries
+        .iter()
+        .map(|e| (e.path.as_slice(), e.kind))
+        .collect();
     let mut removed = 0;
     let mut gone: HashSet<Vec<u8>> = HashSet::new();
     for e in scan(dir, cancel)?.into_iter().skip(1) {
         // Children of a directory removed as a whole need no second look.
-        let inside_gone = e.path.iter().enumerate().any(|(i, &b)| b == b'/' && gone.contains(&e.path[..i]));
+        let inside_gone = e
+            .path
+            .iter()
+            .enumerate()
+            .any(|(i, &b)| b == b'/' && gone.contains(&e.path[..i]));
         if inside_gone {
             continue;
         }
@@ -185,7 +211,10 @@ fn prepare(m: &Manifest, dir: &Path, cancel: &CancellationToken) -> EngineResult
 }
 
 fn file_time(ns: i64) -> FileTime {
-    FileTime::from_unix_time(ns.div_euclid(1_000_000_000), ns.rem_euclid(1_000_000_000) as u32)
+    FileTime::from_unix_time(
+        ns.div_euclid(1_000_000_000),
+        ns.rem_euclid(1_000_000_000) as u32,
+    )
 }
 
 /// Steps 2b and 3: symlinks, then directory modes and mtimes, deepest first.
@@ -203,11 +232,20 @@ fn finish_node(m: &Manifest, dir: &Path, cancel: &CancellationToken) -> EngineRe
         let t = file_time(e.mtime_ns);
         filetime::set_symlink_file_times(&path, t, t).map_err(EngineError::io(&path))?;
     }
-    let mut dirs: Vec<_> = m.entries.iter().filter(|e| e.kind == EntryKind::Dir).collect();
-    dirs.sort_by_key(|e| std::cmp::Reverse(e.path.iter().filter(|&&b| b == b'/').count() + usize::from(!e.path.is_empty())));
+    let mut dirs: Vec<_> = m
+        .entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Dir)
+        .collect();
+    dirs.sort_by_key(|e| {
+        std::cmp::Reverse(
+            e.path.iter().filter(|&&b| b == b'/').count() + usize::from(!e.path.is_empty()),
+        )
+    });
     for e in dirs {
         let path = dir.join(e.rel_path());
-        fs::set_permissions(&path, Permissions::from_mode(e.mode)).map_err(EngineError::io(&path))?;
+        fs::set_permissions(&path, Permissions::from_mode(e.mode))
+            .map_err(EngineError::io(&path))?;
         filetime::set_file_mtime(&path, file_time(e.mtime_ns)).map_err(EngineError::io(&path))?;
     }
     Ok(())

@@ -42,10 +42,16 @@ fn unpack() -> impl FnMut((ChunkRef, Bytes)) -> Piece {
             match ctx.decompress(&stored, raw_len) {
                 Ok(v) if v.len() == raw_len => Bytes::from(v),
                 Ok(v) => {
-                    let detail = format!("chunk at offset {} decompressed to {} bytes, expected {raw_len}", r.offset, v.len());
+                    let detail = format!(
+                        "chunk at offset {} decompressed to {} bytes, expected {raw_len}",
+                        r.offset,
+                        v.len()
+                    );
                     return Piece::Chunk(Err(detail));
                 }
-                Err(e) => return Piece::Chunk(Err(format!("chunk at offset {}: zstd: {e}", r.offset))),
+                Err(e) => {
+                    return Piece::Chunk(Err(format!("chunk at offset {}: zstd: {e}", r.offset)));
+                }
             }
         } else {
             stored
@@ -71,10 +77,14 @@ pub(crate) async fn write_files(
     progress: &Arc<Progress>,
     cancel: &CancellationToken,
 ) -> EngineResult<u64> {
-    let (feeder, drain) =
-        pipeline::start("confd-restore", workers, 2 * workers + 2, unpack)?;
+    let (feeder, drain) = pipeline::start("confd-restore", workers, 2 * workers + 2, unpack)?;
     let writer = {
-        let (m, d, p, c) = (Arc::clone(&manifest), dir.clone(), Arc::clone(progress), cancel.clone());
+        let (m, d, p, c) = (
+            Arc::clone(&manifest),
+            dir.clone(),
+            Arc::clone(progress),
+            cancel.clone(),
+        );
         tokio::task::spawn_blocking(move || write_loop(drain, &m, &d, &p, &c))
     };
     let produced = async {
@@ -82,25 +92,48 @@ pub(crate) async fn write_files(
             if e.kind != EntryKind::File {
                 continue;
             }
-            feeder.pass(Piece::Start(i)).await.map_err(|_| EngineError::Aborted)?;
+            feeder
+                .pass(Piece::Start(i))
+                .await
+                .map_err(|_| EngineError::Aborted)?;
             for r in &e.chunks {
                 if cancel.is_cancelled() {
                     return Err(EngineError::Aborted);
                 }
                 let file = || dir.join(e.rel_path()).display().to_string();
-                let key = data_keys.get(&(r.bid, r.level)).ok_or_else(|| EngineError::MissingBase {
-                    detail: format!("{} needs backup id_{}/level_{}, which is not in the chain", file(), r.bid, r.level),
-                })?;
-                let stored = match volume.get_range(key, r.offset..r.offset + r.stored_len).await {
+                let key =
+                    data_keys
+                        .get(&(r.bid, r.level))
+                        .ok_or_else(|| EngineError::MissingBase {
+                            detail: format!(
+                                "{} needs backup id_{}/level_{}, which is not in the chain",
+                                file(),
+                                r.bid,
+                                r.level
+                            ),
+                        })?;
+                let stored = match volume
+                    .get_range(key, r.offset..r.offset + r.stored_len)
+                    .await
+                {
                     Ok(b) => b,
                     Err(e @ (VolumeError::NotFound { .. } | VolumeError::OutOfRange { .. })) => {
-                        return Err(EngineError::Corrupt { file: file(), detail: e.to_string() });
+                        return Err(EngineError::Corrupt {
+                            file: file(),
+                            detail: e.to_string(),
+                        });
                     }
                     Err(e) => return Err(e.into()),
                 };
-                feeder.submit((r.clone(), stored)).await.map_err(|_| EngineError::Aborted)?;
+                feeder
+                    .submit((r.clone(), stored))
+                    .await
+                    .map_err(|_| EngineError::Aborted)?;
             }
-            feeder.pass(Piece::End(i)).await.map_err(|_| EngineError::Aborted)?;
+            feeder
+                .pass(Piece::End(i))
+                .await
+                .map_err(|_| EngineError::Aborted)?;
         }
         Ok(())
     }
@@ -172,7 +205,9 @@ fn write_loop(
                 // Mode after the content (writing would clear set-id bits), mtime last;
                 // synced so a database started right after the restore survives a crash.
                 f.set_permissions(Permissions::from_mode(e.mode))
-                    .and_then(|()| f.set_times(FileTimes::new().set_modified(system_time(e.mtime_ns))))
+                    .and_then(|()| {
+                        f.set_times(FileTimes::new().set_modified(system_time(e.mtime_ns)))
+                    })
                     .and_then(|()| f.sync_data())
                     .map_err(EngineError::io(&path))?;
                 progress.add_file();

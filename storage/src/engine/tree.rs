@@ -44,7 +44,11 @@ fn entry(path: Vec<u8>, kind: EntryKind, meta: &Metadata, target: Option<Vec<u8>
         kind,
         mode: meta.mode() & 0o7777,
         mtime_ns: mtime_ns(meta),
-        size: if kind == EntryKind::File { meta.len() } else { 0 },
+        size: if kind == EntryKind::File {
+            meta.len()
+        } else {
+            0
+        },
         inode: meta.ino(),
         target,
         chunks: Vec::new(),

@@ -135,7 +135,16 @@ mod tests {
     #[test]
     fn keys_that_could_escape_the_volume_are_rejected() {
         for bad in [
-            "", "/abs", "a/../b", "..", "a/./b", "a//b", "a/", "nul\0", "x.partial", "a\\b",
+            "",
+            "/abs",
+            "a/../b",
+            "..",
+            "a/./b",
+            "a//b",
+            "a/",
+            "nul\0",
+            "x.partial",
+            "a\\b",
         ] {
             assert!(ObjectKey::new(bad).is_err(), "{bad:?} accepted");
         }
@@ -149,6 +158,9 @@ mod tests {
         assert!(key.starts_with(&Prefix::new("db/id_1/").unwrap()));
         assert!(!key.starts_with(&Prefix::new("db/id_").unwrap()));
         assert!(key.starts_with(&Prefix::root()));
-        assert_eq!(Prefix::new("a").unwrap().join("b/c").unwrap().as_str(), "a/b/c");
+        assert_eq!(
+            Prefix::new("a").unwrap().join("b/c").unwrap().as_str(),
+            "a/b/c"
+        );
     }
 }

@@ -16,7 +16,9 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 
 use super::key::PARTIAL_SUFFIX;
-use super::{ArchiveVolume, ObjectKey, ObjectMeta, ObjectWriter, Prefix, VolumeError, VolumeResult};
+use super::{
+    ArchiveVolume, ObjectKey, ObjectMeta, ObjectWriter, Prefix, VolumeError, VolumeResult,
+};
 
 /// An archive volume stored in a directory.
 #[derive(Debug, Clone)]
@@ -398,10 +400,10 @@ impl ArchiveVolume for LocalVolume {
                     Err(e) if e.kind() == io::ErrorKind::NotFound => {}
                     Err(e) => return Err(io_err("remove", path)(e)),
                 }
-                if let Some(d) = path.parent() {
-                    if dirs.last().is_none_or(|l: &PathBuf| l != d) {
-                        dirs.push(d.to_path_buf());
-                    }
+                if let Some(d) = path.parent()
+                    && dirs.last().is_none_or(|l: &PathBuf| l != d)
+                {
+                    dirs.push(d.to_path_buf());
                 }
                 Ok(())
             })?;
@@ -426,8 +428,14 @@ impl ArchiveVolume for LocalVolume {
         prefix: &'a Prefix,
     ) -> BoxFuture<'a, VolumeResult<Vec<ObjectKey>>> {
         let (this, prefix) = (self.clone(), prefix.clone());
-        blocking(move || Ok(this.collect(&prefix, true)?.into_iter().map(|m| m.key).collect()))
-            .boxed()
+        blocking(move || {
+            Ok(this
+                .collect(&prefix, true)?
+                .into_iter()
+                .map(|m| m.key)
+                .collect())
+        })
+        .boxed()
     }
 
     fn remove_incomplete<'a>(&'a self, key: &'a ObjectKey) -> BoxFuture<'a, VolumeResult<()>> {

@@ -100,8 +100,10 @@ pub trait ArchiveVolume: Send + Sync + fmt::Debug {
 
     /// Starts a streamed write of a (large) object. Nothing is visible under `key` until
     /// [`ObjectWriter::finish`] succeeds.
-    fn create<'a>(&'a self, key: &'a ObjectKey)
-    -> BoxFuture<'a, VolumeResult<Box<dyn ObjectWriter>>>;
+    fn create<'a>(
+        &'a self,
+        key: &'a ObjectKey,
+    ) -> BoxFuture<'a, VolumeResult<Box<dyn ObjectWriter>>>;
 
     /// Reads a whole object.
     fn get<'a>(&'a self, key: &'a ObjectKey) -> BoxFuture<'a, VolumeResult<Bytes>>;

@@ -1,6 +1,6 @@
 //! Shared helpers of the engine tests: a generated node tree with every kind of entry, a
 //! byte-for-byte tree comparison, and short-hands for volumes and plans.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)] // test helpers: a failed setup step should panic
 
 use std::collections::BTreeMap;
 use std::fs::{self, Permissions};
@@ -10,7 +10,9 @@ use std::sync::Arc;
 
 use confd_storage::archive::{Compression, StatusMarker};
 use confd_storage::datagen::Rng;
-use confd_storage::engine::{self, BackupPlan, BackupSummary, BaseBackup, Progress, RestoreSummary};
+use confd_storage::engine::{
+    self, BackupPlan, BackupSummary, BaseBackup, Progress, RestoreSummary,
+};
 use confd_storage::volume::{ArchiveVolume, LocalVolume, Prefix};
 use tokio_util::sync::CancellationToken;
 
@@ -24,7 +26,14 @@ pub fn random_bytes(seed: u64, len: usize) -> Vec<u8> {
 
 pub fn text(lines: usize) -> String {
     (0..lines)
-        .map(|i| format!("{i},customer_{},{}.{:02},EUR\n", i % 97, i * 13 % 1000, i % 100))
+        .map(|i| {
+            format!(
+                "{i},customer_{},{}.{:02},EUR\n",
+                i % 97,
+                i * 13 % 1000,
+                i % 100
+            )
+        })
         .collect()
 }
 
@@ -51,7 +60,11 @@ pub fn make_tree(root: &Path, seed: u64) {
     symlink("schema_a", root.join("link_dir")).unwrap();
     fs::set_permissions(root.join("exec.sh"), Permissions::from_mode(0o755)).unwrap();
     fs::set_permissions(root.join("weird mode"), Permissions::from_mode(0o4610)).unwrap();
-    fs::set_permissions(root.join("ro_dir/readonly.txt"), Permissions::from_mode(0o444)).unwrap();
+    fs::set_permissions(
+        root.join("ro_dir/readonly.txt"),
+        Permissions::from_mode(0o444),
+    )
+    .unwrap();
     fs::set_permissions(root.join("ro_dir"), Permissions::from_mode(0o555)).unwrap();
     fs::set_permissions(root.join("empty_dir"), Permissions::from_mode(0o710)).unwrap();
     // Distinct, old mtimes, so a restore that forgets them is caught.
@@ -64,9 +77,19 @@ pub fn make_tree(root: &Path, seed: u64) {
 /// Everything a restore must reproduce, per path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Node {
-    File { mode: u32, mtime: (i64, i64), content: Vec<u8> },
-    Dir { mode: u32, mtime: (i64, i64) },
-    Symlink { target: PathBuf, mtime: (i64, i64) },
+    File {
+        mode: u32,
+        mtime: (i64, i64),
+        content: Vec<u8>,
+    },
+    Dir {
+        mode: u32,
+        mtime: (i64, i64),
+    },
+    Symlink {
+        target: PathBuf,
+        mtime: (i64, i64),
+    },
 }
 
 pub fn snapshot(root: &Path) -> BTreeMap<PathBuf, Node> {
@@ -81,14 +104,27 @@ fn walk(root: &Path, p: &Path, out: &mut BTreeMap<PathBuf, Node>) {
     let mtime = (m.mtime(), m.mtime_nsec());
     let mode = m.mode() & 0o7777;
     if m.file_type().is_symlink() {
-        out.insert(rel, Node::Symlink { target: fs::read_link(p).unwrap(), mtime });
+        out.insert(
+            rel,
+            Node::Symlink {
+                target: fs::read_link(p).unwrap(),
+                mtime,
+            },
+        );
     } else if m.is_dir() {
         out.insert(rel, Node::Dir { mode, mtime });
         for e in fs::read_dir(p).unwrap() {
             walk(root, &e.unwrap().path(), out);
         }
     } else {
-        out.insert(rel, Node::File { mode, mtime, content: fs::read(p).unwrap() });
+        out.insert(
+            rel,
+            Node::File {
+                mode,
+                mtime,
+                content: fs::read(p).unwrap(),
+            },
+        );
     }
 }
 
@@ -102,10 +138,23 @@ pub fn assert_same_tree(expected: &BTreeMap<PathBuf, Node>, actual_root: &Path) 
         let a = &actual[path];
         if e != a {
             let short = |n: &Node| match n {
-                Node::File { mode, mtime, content } => format!("file mode {mode:o} mtime {mtime:?} len {} hash {}", content.len(), blake3::hash(content)),
+                Node::File {
+                    mode,
+                    mtime,
+                    content,
+                } => format!(
+                    "file mode {mode:o} mtime {mtime:?} len {} hash {}",
+                    content.len(),
+                    blake3::hash(content)
+                ),
                 other => format!("{other:?}"),
             };
-            panic!("{} differs:\n expected {}\n actual   {}", path.display(), short(e), short(a));
+            panic!(
+                "{} differs:\n expected {}\n actual   {}",
+                path.display(),
+                short(e),
+                short(a)
+            );
         }
     }
 }
@@ -115,7 +164,12 @@ pub fn volume(dir: &Path) -> Arc<dyn ArchiveVolume> {
 }
 
 pub async fn object_keys(vol: &dyn ArchiveVolume) -> Vec<String> {
-    vol.list(&Prefix::root()).await.unwrap().into_iter().map(|o| o.key.to_string()).collect()
+    vol.list(&Prefix::root())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.key.to_string())
+        .collect()
 }
 
 /// A temp dir with `n` node directories under `data/`, a volume under `vol/` and room
@@ -129,7 +183,9 @@ pub struct Fixture {
 impl Fixture {
     pub fn new(n: usize) -> Self {
         let tmp = tempfile::tempdir().unwrap();
-        let nodes: Vec<PathBuf> = (0..n).map(|k| tmp.path().join(format!("data/node_{k}"))).collect();
+        let nodes: Vec<PathBuf> = (0..n)
+            .map(|k| tmp.path().join(format!("data/node_{k}")))
+            .collect();
         for n in &nodes {
             fs::create_dir_all(n).unwrap();
         }
@@ -138,7 +194,9 @@ impl Fixture {
     }
 
     pub fn restore_dirs(&self, name: &str) -> Vec<PathBuf> {
-        (0..self.nodes.len()).map(|k| self.tmp.path().join(format!("{name}/node_{k}"))).collect()
+        (0..self.nodes.len())
+            .map(|k| self.tmp.path().join(format!("{name}/node_{k}")))
+            .collect()
     }
 
     pub fn snapshots(&self) -> Vec<BTreeMap<PathBuf, Node>> {
@@ -158,13 +216,26 @@ impl Fixture {
 
     pub async fn run(&self, plan: &BackupPlan) -> BackupSummary {
         let progress = Arc::new(Progress::new());
-        engine::backup(&*self.vol, plan, &progress, &CancellationToken::new()).await.unwrap()
+        engine::backup(&*self.vol, plan, &progress, &CancellationToken::new())
+            .await
+            .unwrap()
     }
 
-    pub async fn restore(&self, top: &StatusMarker, targets: &[PathBuf]) -> Result<RestoreSummary, engine::EngineError> {
+    pub async fn restore(
+        &self,
+        top: &StatusMarker,
+        targets: &[PathBuf],
+    ) -> Result<RestoreSummary, engine::EngineError> {
         let chain = engine::load_chain(&*self.vol, top.clone()).await?;
         let progress = Arc::new(Progress::new());
-        engine::restore(&*self.vol, &chain, targets, &progress, &CancellationToken::new()).await
+        engine::restore(
+            &*self.vol,
+            &chain,
+            targets,
+            &progress,
+            &CancellationToken::new(),
+        )
+        .await
     }
 }
 

@@ -1,0 +1,7 @@
+//! End-to-end suites: the daemon in-process, driven by real clients (Python
+//! `xmlrpc.client`, curl, the `python-examples/` programs). `confd_client` has its own
+//! suite in `client/tests/cli.rs`.
+
+mod bad_input;
+mod python_examples;
+mod xmlrpc;
