@@ -18,6 +18,7 @@ mod settings;
 mod transport;
 mod yaml11;
 mod yaml_emit;
+mod yaml_scalar;
 
 use std::ffi::OsString;
 use std::io::Write;

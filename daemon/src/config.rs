@@ -126,7 +126,10 @@ fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
     let parsed: FileConfig = serde_json::from_str(&text)
         .with_context(|| format!("config file {} is not valid", path.display()))?;
     if parsed.job_retention_days == Some(0) {
-        bail!("config file {}: job_retention_days must be at least 1", path.display());
+        bail!(
+            "config file {}: job_retention_days must be at least 1",
+            path.display()
+        );
     }
     Ok(parsed)
 }

@@ -60,7 +60,10 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
 
     let xmlrpc_listener = bind(config.xmlrpc_listen, "XML-RPC")?;
     let xmlrpc_addr = xmlrpc_listener.local_addr()?;
-    let state = xmlrpc::XmlRpcState { dispatcher: dispatcher.clone(), master_ip: client_ip(xmlrpc_addr.ip()).to_string() };
+    let state = xmlrpc::XmlRpcState {
+        dispatcher: dispatcher.clone(),
+        master_ip: client_ip(xmlrpc_addr.ip()).to_string(),
+    };
     let router = Router::new()
         .route("/master", get(xmlrpc::master))
         .route("/is_master", get(xmlrpc::is_master))
@@ -83,9 +86,24 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     servers.spawn(server.serve(monitor::router(prepared.services.clone()).into_make_service()));
     handles.push(handle);
 
-    let xmlrpc_url = format!("https://{}", SocketAddr::new(client_ip(xmlrpc_addr.ip()), xmlrpc_addr.port()));
-    let rest_url = format!("https://{}", SocketAddr::new(client_ip(config.rest_listen.ip()), config.rest_listen.port()));
-    setup::write_client_settings(&config.state_dir, xmlrpc_url, rest_url, prepared.tls.ca_cert.clone(), prepared.new_admin_password.as_deref())?;
+    let xmlrpc_url = format!(
+        "https://{}",
+        SocketAddr::new(client_ip(xmlrpc_addr.ip()), xmlrpc_addr.port())
+    );
+    let rest_url = format!(
+        "https://{}",
+        SocketAddr::new(
+            client_ip(config.rest_listen.ip()),
+            config.rest_listen.port()
+        )
+    );
+    setup::write_client_settings(
+        &config.state_dir,
+        xmlrpc_url,
+        rest_url,
+        prepared.tls.ca_cert.clone(),
+        prepared.new_admin_password.as_deref(),
+    )?;
     tracing::info!(%xmlrpc_addr, %metrics_addr, state_dir = %config.state_dir.display(), "confd is serving");
 
     Ok(Daemon {
@@ -122,12 +140,17 @@ impl Daemon {
 }
 
 fn bind(addr: SocketAddr, what: &str) -> anyhow::Result<std::net::TcpListener> {
-    let listener = std::net::TcpListener::bind(addr).with_context(|| format!("binding the {what} listener to {addr}"))?;
+    let listener = std::net::TcpListener::bind(addr)
+        .with_context(|| format!("binding the {what} listener to {addr}"))?;
     listener.set_nonblocking(true)?;
     Ok(listener)
 }
 
 /// The address a local client should use for a listener bound to `ip`.
 fn client_ip(ip: IpAddr) -> IpAddr {
-    if ip.is_unspecified() { IpAddr::V4(Ipv4Addr::LOCALHOST) } else { ip }
+    if ip.is_unspecified() {
+        IpAddr::V4(Ipv4Addr::LOCALHOST)
+    } else {
+        ip
+    }
 }

@@ -10,13 +10,18 @@ use confd_jobs::Services;
 
 /// Routes of the monitoring listener.
 pub fn router(services: Arc<Services>) -> Router {
-    Router::new().route("/health", get(health)).with_state(services)
+    Router::new()
+        .route("/health", get(health))
+        .with_state(services)
 }
 
 /// 200 `ok` when the catalogue answers, 503 otherwise.
 async fn health(State(services): State<Arc<Services>>) -> (StatusCode, String) {
     match services.catalog.databases() {
         Ok(dbs) => (StatusCode::OK, format!("ok: {} database(s)\n", dbs.len())),
-        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("catalogue unavailable: {e}\n")),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("catalogue unavailable: {e}\n"),
+        ),
     }
 }

@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context as _;
+use confd_jobs::Services;
 use confd_jobs::auth::generate_password;
 use confd_jobs::job::db_create::create_database;
 use confd_jobs::job::remote_volume_add::{self, add_remote_volume};
 use confd_jobs::job::st_volume_create::create_local_volume;
 use confd_jobs::params::ObjectName;
-use confd_jobs::Services;
 use confd_storage::Catalog;
 use serde::{Deserialize, Serialize};
 
@@ -39,21 +39,31 @@ pub fn prepare(config: &Config) -> anyhow::Result<Prepared> {
     let dir = &config.state_dir;
     create_private_dir(dir)?;
     let catalog = Arc::new(
-        Catalog::open(&dir.join("catalog")).with_context(|| format!("opening the catalogue in {}", dir.display()))?,
+        Catalog::open(&dir.join("catalog"))
+            .with_context(|| format!("opening the catalogue in {}", dir.display()))?,
     );
     let epoch = catalog.next_epoch()?;
     let now = confd_jobs::dispatch::now_ms();
     let interrupted = catalog.fail_unfinished_jobs(epoch, now)?;
     if interrupted > 0 {
-        tracing::warn!("{interrupted} job(s) were interrupted by the last shutdown and are now marked failed");
+        tracing::warn!(
+            "{interrupted} job(s) were interrupted by the last shutdown and are now marked failed"
+        );
     }
     let cutoff = now - i64::from(config.job_retention_days) * 86_400_000;
     let pruned = catalog.prune_jobs(cutoff)?;
     if pruned > 0 {
-        tracing::info!("removed {pruned} job record(s) older than {} days", config.job_retention_days);
+        tracing::info!(
+            "removed {pruned} job record(s) older than {} days",
+            config.job_retention_days
+        );
     }
     let tls = tls::ensure(&dir.join("tls"))?;
-    let services = Arc::new(Services::new(catalog.clone(), dir.clone(), env!("CARGO_PKG_VERSION").to_owned()));
+    let services = Arc::new(Services::new(
+        catalog.clone(),
+        dir.clone(),
+        env!("CARGO_PKG_VERSION").to_owned(),
+    ));
 
     let mut new_admin_password = None;
     if catalog.has_no_users()? {
@@ -66,11 +76,18 @@ pub fn prepare(config: &Config) -> anyhow::Result<Prepared> {
             Some(p) => p.clone(),
             None => generate_password()?,
         };
-        services.auth.set_user(ADMIN, ADMIN_UID, &["exaadm"], &password)?;
+        services
+            .auth
+            .set_user(ADMIN, ADMIN_UID, &["exaadm"], &password)?;
         new_admin_password = Some(password);
     }
     futures::executor::block_on(catalog.flush())?;
-    Ok(Prepared { services, epoch, tls, new_admin_password })
+    Ok(Prepared {
+        services,
+        epoch,
+        tls,
+        new_admin_password,
+    })
 }
 
 fn create_demo(services: &Services, size: u64) -> anyhow::Result<()> {
@@ -125,15 +142,29 @@ pub struct ClientSettings {
 }
 
 /// Writes `client.json` (mode 0600). Keeps the stored password unless a new one was set.
-pub fn write_client_settings(dir: &Path, xmlrpc_url: String, rest_url: String, ca_cert: PathBuf, new_password: Option<&str>) -> anyhow::Result<()> {
+pub fn write_client_settings(
+    dir: &Path,
+    xmlrpc_url: String,
+    rest_url: String,
+    ca_cert: PathBuf,
+    new_password: Option<&str>,
+) -> anyhow::Result<()> {
     let path = dir.join("client.json");
-    let old: Option<ClientSettings> = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice(&b).ok());
+    let old: Option<ClientSettings> = std::fs::read(&path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
     let password = match (new_password, old) {
         (Some(p), _) => p.to_owned(),
         (None, Some(old)) => old.password,
         (None, None) => String::new(),
     };
-    let settings = ClientSettings { xmlrpc_url, rest_url, user: ADMIN.into(), password, ca_cert };
+    let settings = ClientSettings {
+        xmlrpc_url,
+        rest_url,
+        user: ADMIN.into(),
+        password,
+        ca_cert,
+    };
     let tmp = dir.join("client.json.partial");
     write_private(&tmp, &serde_json::to_vec_pretty(&settings)?)?;
     std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
@@ -142,7 +173,8 @@ pub fn write_client_settings(dir: &Path, xmlrpc_url: String, rest_url: String, c
 
 fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::create_dir_all(dir).with_context(|| format!("creating the state directory {}", dir.display()))?;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating the state directory {}", dir.display()))?;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
         .with_context(|| format!("restricting {} to its owner", dir.display()))?;
     Ok(())
@@ -151,7 +183,12 @@ fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
 pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
         .with_context(|| format!("creating {}", path.display()))?;
     f.write_all(bytes)?;
     f.sync_all()?;

@@ -296,10 +296,8 @@ impl Dispatcher {
         record.revision = outcome.revision;
         record.finished_ms = Some(now_ms());
         self.persist(&record);
-        if mutates {
-            if let Err(e) = self.services.catalog.flush().await {
-                tracing::error!(job_id, "flushing the catalogue failed: {e}");
-            }
+        if mutates && let Err(e) = self.services.catalog.flush().await {
+            tracing::error!(job_id, "flushing the catalogue failed: {e}");
         }
         outcome
     }

@@ -45,7 +45,6 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     Ok(bytes as u64)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,5 +61,4 @@ mod tests {
         assert!(parse_size("1 parsec").unwrap_err().contains("parsec"));
         assert!(parse_size("0").is_err());
     }
-
 }

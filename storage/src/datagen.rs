@@ -66,16 +66,13 @@ pub fn generate(node_dirs: &[PathBuf], bytes_per_node: u64, seed: u64) -> Result
                 scope.spawn(move || generate_node(dir, bytes_per_node, seed))
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(StorageError::Conflict(
-                        "data generator thread panicked".into(),
-                    ))
-                })
+        handles.into_iter().try_for_each(|h| {
+            h.join().unwrap_or_else(|_| {
+                Err(StorageError::Conflict(
+                    "data generator thread panicked".into(),
+                ))
             })
-            .collect::<Result<(), StorageError>>()
+        })
     })
 }
 

@@ -16,6 +16,8 @@ use confd_daemon::Config;
 
 /// Admin password of every test daemon.
 pub const PASSWORD: &str = "test-password-123";
+pub mod bench;
+
 /// Demo data size of test daemons (small: tests are about behaviour, `bench` about speed).
 pub const TEST_DEMO_SIZE: u64 = 8 << 20;
 
@@ -38,7 +40,10 @@ impl TestDaemon {
 
     /// Starts a daemon after `adjust` has changed the test configuration.
     pub fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
-        let temp = tempfile::Builder::new().prefix("confd-test-").tempdir().expect("temp dir");
+        let temp = tempfile::Builder::new()
+            .prefix("confd-test-")
+            .tempdir()
+            .expect("temp dir");
         let mut daemon = Self::start_in(temp.path(), adjust);
         daemon._temp = Some(temp);
         daemon
@@ -181,7 +186,10 @@ impl Drop for TestDaemon {
 
 /// The repository root (parent of this crate).
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// Stdout of a finished program, asserting it succeeded (stderr in the panic message).

@@ -17,8 +17,8 @@ use dxr::{Fault, FaultResponse, MethodCall, MethodResponse, Value};
 use futures::future::BoxFuture;
 
 use crate::auth;
-pub use values::{from_json, to_json};
 use values::result_struct;
+pub use values::{from_json, to_json};
 
 /// Fault codes (the xmlrpc-epi "specification for fault code interoperability").
 const PARSE_ERROR: i32 = -32700;
@@ -28,20 +28,68 @@ const NOT_FOUND: i32 = 404;
 
 /// Methods served, with their help text and signature (what `system.*` report).
 const METHODS: &[(&str, &str, &[&str])] = &[
-    ("job_desc", "Structured description of a job: parameters, substitutes, allowed groups.", &["struct", "string"]),
-    ("job_exec", "Run a job and wait for its result: job_exec(name[, {'params': {...}}]).", &["struct", "string", "struct"]),
-    ("job_finished", "True when the job with this ID has finished.", &["boolean", "string"]),
+    (
+        "job_desc",
+        "Structured description of a job: parameters, substitutes, allowed groups.",
+        &["struct", "string"],
+    ),
+    (
+        "job_exec",
+        "Run a job and wait for its result: job_exec(name[, {'params': {...}}]).",
+        &["struct", "string", "struct"],
+    ),
+    (
+        "job_finished",
+        "True when the job with this ID has finished.",
+        &["boolean", "string"],
+    ),
     ("job_help", "Help text of a job.", &["string", "string"]),
-    ("job_info", "Record of the job with this ID: name, user, parameters, state, times.", &["struct", "string"]),
+    (
+        "job_info",
+        "Record of the job with this ID: name, user, parameters, state, times.",
+        &["struct", "string"],
+    ),
     ("job_list", "Names of all jobs.", &["array"]),
-    ("job_result", "Result struct of a finished job.", &["struct", "string"]),
-    ("job_start", "Main request handler: start a job in the background and return its job ID: job_start(name[, {'params': {...}}]).", &["string", "string", "struct"]),
-    ("job_stop", "Stop a job started with job_start that is still running.", &["struct", "string"]),
-    ("job_wait", "Wait until the job with this ID finishes and return its result struct.", &["struct", "string"]),
-    ("system.listMethods", "Names of all XML-RPC methods.", &["array"]),
-    ("system.methodHelp", "Help text of a method.", &["string", "string"]),
-    ("system.methodSignature", "Signatures of a method: [[return type, parameter types...]].", &["array", "string"]),
-    ("system.multicall", "Run several calls in one request: [{'methodName': ..., 'params': [...]}, ...].", &["array", "array"]),
+    (
+        "job_result",
+        "Result struct of a finished job.",
+        &["struct", "string"],
+    ),
+    (
+        "job_start",
+        "Main request handler: start a job in the background and return its job ID: job_start(name[, {'params': {...}}]).",
+        &["string", "string", "struct"],
+    ),
+    (
+        "job_stop",
+        "Stop a job started with job_start that is still running.",
+        &["struct", "string"],
+    ),
+    (
+        "job_wait",
+        "Wait until the job with this ID finishes and return its result struct.",
+        &["struct", "string"],
+    ),
+    (
+        "system.listMethods",
+        "Names of all XML-RPC methods.",
+        &["array"],
+    ),
+    (
+        "system.methodHelp",
+        "Help text of a method.",
+        &["string", "string"],
+    ),
+    (
+        "system.methodSignature",
+        "Signatures of a method: [[return type, parameter types...]].",
+        &["array", "string"],
+    ),
+    (
+        "system.multicall",
+        "Run several calls in one request: [{'methodName': ..., 'params': [...]}, ...].",
+        &["array", "array"],
+    ),
 ];
 
 /// State of the XML-RPC listener.
@@ -54,17 +102,32 @@ pub struct XmlRpcState {
 }
 
 /// The XML-RPC handler for every path.
-pub async fn handle(State(state): State<XmlRpcState>, method: Method, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn handle(
+    State(state): State<XmlRpcState>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if method != Method::POST {
-        return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "POST")], "XML-RPC needs POST\n").into_response();
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, "POST")],
+            "XML-RPC needs POST\n",
+        )
+            .into_response();
     }
     let dispatcher = state.dispatcher;
     let Some(caller) = auth::caller(&headers, dispatcher.services()) else {
         return auth::unauthorized();
     };
-    let call = std::str::from_utf8(&body).ok().and_then(|text| MethodCall::from_xml(text).ok());
+    let call = std::str::from_utf8(&body)
+        .ok()
+        .and_then(|text| MethodCall::from_xml(text).ok());
     let result = match call {
-        None => Err(Fault::new(PARSE_ERROR, "parse error: the request body is not a well-formed XML-RPC methodCall".into())),
+        None => Err(Fault::new(
+            PARSE_ERROR,
+            "parse error: the request body is not a well-formed XML-RPC methodCall".into(),
+        )),
         Some(call) => dispatch(&dispatcher, &caller, &call.name, call.params).await,
     };
     let xml = match result {
@@ -80,7 +143,12 @@ pub async fn handle(State(state): State<XmlRpcState>, method: Method, headers: H
     }
 }
 
-fn dispatch<'a>(d: &'a Arc<Dispatcher>, caller: &'a Caller, method: &'a str, params: Vec<Value>) -> BoxFuture<'a, Result<Value, Fault>> {
+fn dispatch<'a>(
+    d: &'a Arc<Dispatcher>,
+    caller: &'a Caller,
+    method: &'a str,
+    params: Vec<Value>,
+) -> BoxFuture<'a, Result<Value, Fault>> {
     Box::pin(async move {
         match method {
             "job_exec" => {
@@ -101,72 +169,136 @@ fn dispatch<'a>(d: &'a Arc<Dispatcher>, caller: &'a Caller, method: &'a str, par
             }
             "job_stop" => {
                 let id = one_string(method, &params)?;
-                let outcome = d.stop(&id, caller).map(|()| JobOutcome { job_id: id.clone(), code: ResultCode::Ok, desc: "Success".into(), output: None, revision: None });
+                let outcome = d.stop(&id, caller).map(|()| JobOutcome {
+                    job_id: id.clone(),
+                    code: ResultCode::Ok,
+                    desc: "Success".into(),
+                    output: None,
+                    revision: None,
+                });
                 Ok(outcome_or_error(&id, outcome))
             }
             "job_finished" => {
                 let id = one_string(method, &params)?;
-                d.finished(&id).map(Value::Boolean).map_err(|e| Fault::new(NOT_FOUND, e.to_string()))
+                d.finished(&id)
+                    .map(Value::Boolean)
+                    .map_err(|e| Fault::new(NOT_FOUND, e.to_string()))
             }
             "job_info" => {
                 let id = one_string(method, &params)?;
-                d.info(&id).map(|v| from_json(&v)).map_err(|e| Fault::new(NOT_FOUND, e.to_string()))
+                d.info(&id)
+                    .map(|v| from_json(&v))
+                    .map_err(|e| Fault::new(NOT_FOUND, e.to_string()))
             }
             "job_list" => {
                 no_params(method, &params)?;
-                Ok(Value::Array(d.registry().names().into_iter().map(|n| Value::String(n.into())).collect()))
+                Ok(Value::Array(
+                    d.registry()
+                        .names()
+                        .into_iter()
+                        .map(|n| Value::String(n.into()))
+                        .collect(),
+                ))
             }
             "job_help" | "job_desc" => {
                 let name = one_string(method, &params)?;
-                let entry = d.registry().get(&name).ok_or_else(|| Fault::new(NOT_FOUND, JobError::NoSuchJob(name.clone()).to_string()))?;
-                Ok(if method == "job_help" { Value::String(help_text(entry)) } else { from_json(&describe(entry)) })
+                let entry = d.registry().get(&name).ok_or_else(|| {
+                    Fault::new(NOT_FOUND, JobError::NoSuchJob(name.clone()).to_string())
+                })?;
+                Ok(if method == "job_help" {
+                    Value::String(help_text(entry))
+                } else {
+                    from_json(&describe(entry))
+                })
             }
             "system.listMethods" => {
                 no_params(method, &params)?;
-                Ok(Value::Array(METHODS.iter().map(|(n, _, _)| Value::String((*n).into())).collect()))
+                Ok(Value::Array(
+                    METHODS
+                        .iter()
+                        .map(|(n, _, _)| Value::String((*n).into()))
+                        .collect(),
+                ))
             }
             "system.methodHelp" | "system.methodSignature" => {
                 let name = one_string(method, &params)?;
-                let (_, help, signature) = METHODS.iter().find(|(n, _, _)| *n == name).ok_or_else(|| Fault::new(METHOD_NOT_FOUND, format!("method not found: {name}")))?;
+                let (_, help, signature) =
+                    METHODS.iter().find(|(n, _, _)| *n == name).ok_or_else(|| {
+                        Fault::new(METHOD_NOT_FOUND, format!("method not found: {name}"))
+                    })?;
                 Ok(if method == "system.methodHelp" {
                     Value::String((*help).into())
                 } else {
-                    Value::Array(vec![Value::Array(signature.iter().map(|t| Value::String((*t).into())).collect())])
+                    Value::Array(vec![Value::Array(
+                        signature
+                            .iter()
+                            .map(|t| Value::String((*t).into()))
+                            .collect(),
+                    )])
                 })
             }
             "system.multicall" => {
-                let calls = dxr::multicall::from_multicall_params(params).map_err(|e| Fault::new(INVALID_PARAMS, format!("system.multicall: {e}")))?;
+                let calls = dxr::multicall::from_multicall_params(params)
+                    .map_err(|e| Fault::new(INVALID_PARAMS, format!("system.multicall: {e}")))?;
                 let mut results = Vec::with_capacity(calls.len());
                 for call in calls {
                     results.push(match call {
-                        Ok((name, _)) if name == "system.multicall" => Err(Fault::new(INVALID_PARAMS, "system.multicall cannot be nested".into())),
+                        Ok((name, _)) if name == "system.multicall" => Err(Fault::new(
+                            INVALID_PARAMS,
+                            "system.multicall cannot be nested".into(),
+                        )),
                         Ok((name, p)) => dispatch(d, caller, &name, p).await,
                         Err(e) => Err(Fault::new(INVALID_PARAMS, e.to_string())),
                     });
                 }
                 Ok(dxr::multicall::into_multicall_response(results))
             }
-            other => Err(Fault::new(METHOD_NOT_FOUND, format!("method not found: {}", other.chars().take(100).collect::<String>()))),
+            other => Err(Fault::new(
+                METHOD_NOT_FOUND,
+                format!(
+                    "method not found: {}",
+                    other.chars().take(100).collect::<String>()
+                ),
+            )),
         }
     })
 }
 
 /// `job_exec`/`job_start` arguments: the job name and an optional `{'params': {...}}`.
 fn job_call(method: &str, params: &[Value]) -> Result<(String, Option<serde_json::Value>), Fault> {
-    let arity = || Fault::new(INVALID_PARAMS, format!("{method} expects the job name and optionally {{'params': {{...}}}}, got {} arguments", params.len()));
+    let arity = || {
+        Fault::new(
+            INVALID_PARAMS,
+            format!(
+                "{method} expects the job name and optionally {{'params': {{...}}}}, got {} arguments",
+                params.len()
+            ),
+        )
+    };
     let (name, rest) = params.split_first().ok_or_else(arity)?;
     let Value::String(name) = name else {
-        return Err(Fault::new(INVALID_PARAMS, format!("{method}: the job name must be a string")));
+        return Err(Fault::new(
+            INVALID_PARAMS,
+            format!("{method}: the job name must be a string"),
+        ));
     };
     let job_params = match rest {
         [] => None,
         [Value::Struct(options)] => {
             if let Some(key) = options.keys().find(|k| *k != "params") {
-                return Err(Fault::new(INVALID_PARAMS, format!("{method}: unexpected key '{key}' beside 'params'")));
+                return Err(Fault::new(
+                    INVALID_PARAMS,
+                    format!("{method}: unexpected key '{key}' beside 'params'"),
+                ));
             }
             options.get("params").map(to_json)
         }
-        [_] => return Err(Fault::new(INVALID_PARAMS, format!("{method}: the second argument must be a struct {{'params': {{...}}}}"))),
+        [_] => {
+            return Err(Fault::new(
+                INVALID_PARAMS,
+                format!("{method}: the second argument must be a struct {{'params': {{...}}}}"),
+            ));
+        }
         _ => return Err(arity()),
     };
     Ok((name.clone(), job_params))
@@ -175,16 +307,35 @@ fn job_call(method: &str, params: &[Value]) -> Result<(String, Option<serde_json
 fn one_string(method: &str, params: &[Value]) -> Result<String, Fault> {
     match params {
         [Value::String(s)] => Ok(s.clone()),
-        _ => Err(Fault::new(INVALID_PARAMS, format!("{method} expects one string argument, got {} arguments", params.len()))),
+        _ => Err(Fault::new(
+            INVALID_PARAMS,
+            format!(
+                "{method} expects one string argument, got {} arguments",
+                params.len()
+            ),
+        )),
     }
 }
 
 fn no_params(method: &str, params: &[Value]) -> Result<(), Fault> {
-    if params.is_empty() { Ok(()) } else { Err(Fault::new(INVALID_PARAMS, format!("{method} takes no arguments, got {}", params.len()))) }
+    if params.is_empty() {
+        Ok(())
+    } else {
+        Err(Fault::new(
+            INVALID_PARAMS,
+            format!("{method} takes no arguments, got {}", params.len()),
+        ))
+    }
 }
 
 fn outcome_or_error(job_id: &str, result: Result<JobOutcome, JobError>) -> Value {
-    let outcome = result.unwrap_or_else(|e| JobOutcome { job_id: job_id.to_owned(), code: e.code(), desc: e.to_string(), output: None, revision: None });
+    let outcome = result.unwrap_or_else(|e| JobOutcome {
+        job_id: job_id.to_owned(),
+        code: e.code(),
+        desc: e.to_string(),
+        output: None,
+        revision: None,
+    });
     result_struct(&outcome)
 }
 

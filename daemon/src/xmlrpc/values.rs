@@ -20,7 +20,12 @@ pub fn to_json(value: &Value) -> Json {
             use base64::Engine as _;
             Json::String(base64::engine::general_purpose::STANDARD.encode(bytes))
         }
-        Value::Struct(members) => Json::Object(members.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
+        Value::Struct(members) => Json::Object(
+            members
+                .iter()
+                .map(|(k, v)| (k.clone(), to_json(v)))
+                .collect(),
+        ),
         Value::Array(items) => Json::Array(items.iter().map(to_json).collect()),
         Value::Nil => Json::Null,
         // dxr's Value is non-exhaustive; anything newer is passed on as nothing.
@@ -40,22 +45,39 @@ pub fn from_json(value: &Json) -> Value {
         },
         Json::String(s) => Value::String(s.clone()),
         Json::Array(items) => Value::Array(items.iter().map(from_json).collect()),
-        Json::Object(map) => Value::Struct(map.iter().map(|(k, v)| (k.clone(), from_json(v))).collect()),
+        Json::Object(map) => {
+            Value::Struct(map.iter().map(|(k, v)| (k.clone(), from_json(v))).collect())
+        }
     }
 }
 
 /// The result struct: `result_output` and `result_revision` only when present.
 pub fn result_struct(outcome: &JobOutcome) -> Value {
     let mut s = BTreeMap::new();
-    s.insert("result_code".to_owned(), Value::Integer(outcome.code.number()));
-    s.insert("result_name".to_owned(), Value::String(outcome.code.name().to_owned()));
-    s.insert("result_desc".to_owned(), Value::String(outcome.desc.clone()));
-    s.insert("result_jobid".to_owned(), Value::String(outcome.job_id.clone()));
+    s.insert(
+        "result_code".to_owned(),
+        Value::Integer(outcome.code.number()),
+    );
+    s.insert(
+        "result_name".to_owned(),
+        Value::String(outcome.code.name().to_owned()),
+    );
+    s.insert(
+        "result_desc".to_owned(),
+        Value::String(outcome.desc.clone()),
+    );
+    s.insert(
+        "result_jobid".to_owned(),
+        Value::String(outcome.job_id.clone()),
+    );
     if let Some(output) = &outcome.output {
         s.insert("result_output".to_owned(), from_json(output));
     }
     if let Some(revision) = outcome.revision {
-        s.insert("result_revision".to_owned(), from_json(&Json::from(revision)));
+        s.insert(
+            "result_revision".to_owned(),
+            from_json(&Json::from(revision)),
+        );
     }
     Value::Struct(s)
 }
@@ -68,6 +90,11 @@ mod tests {
     fn integers_use_i4_when_they_fit() {
         assert_eq!(from_json(&Json::from(10001)), Value::Integer(10001));
         assert_eq!(from_json(&Json::from(1i64 << 40)), Value::Long(1 << 40));
-        assert_eq!(to_json(&from_json(&serde_json::json!({"a": [1, "x", null, true, 1.5]}))), serde_json::json!({"a": [1, "x", null, true, 1.5]}));
+        assert_eq!(
+            to_json(&from_json(
+                &serde_json::json!({"a": [1, "x", null, true, 1.5]})
+            )),
+            serde_json::json!({"a": [1, "x", null, true, 1.5]})
+        );
     }
 }

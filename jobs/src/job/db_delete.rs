@@ -53,10 +53,10 @@ impl Job for DbDelete {
         // whose data is half gone.
         ctx.services.catalog.remove_database(&db.name)?;
         ctx.services.catalog.flush().await?;
-        if db.owns_data {
-            if let Err(e) = std::fs::remove_dir_all(&db.data_path) {
-                tracing::warn!(db = db.name, "removing {}: {e}", db.data_path.display());
-            }
+        if db.owns_data
+            && let Err(e) = std::fs::remove_dir_all(&db.data_path)
+        {
+            tracing::warn!(db = db.name, "removing {}: {e}", db.data_path.display());
         }
         Ok(NoOutput)
     }

@@ -5,11 +5,11 @@ use serde_json::{Value, json};
 
 use confd_storage::records::{VolumeLocation, VolumeRecord};
 
-use crate::units::parse_size;
 use crate::error::JobError;
 use crate::job::{Context, Job, JobSpec, VOLUME_GROUPS};
 use crate::params::{FromParams, ObjectName, ParamReader, ParamSpec, ParamType};
 use crate::services::Services;
+use crate::units::parse_size;
 
 /// The `st_volume_create` job.
 pub struct StVolumeCreate;

@@ -22,15 +22,16 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use tokio_util::sync::CancellationToken;
 
-use super::backup_node::{FileToRead, NodeStats, NodeWrite, write_node};
+use super::backup_check::{totals, validate};
+use super::backup_node::{FileToRead, NodeWrite, write_node};
 use super::error::{EngineError, EngineResult};
-use super::load::{corrupt, load_manifests};
+use super::load::load_manifests;
 use super::pipeline::default_workers;
 use super::progress::{Phase, Progress};
 use super::tree::scan;
 use crate::archive::{
     BackupKeys, BackupRef, ChunkHash, ChunkRef, Compression, Entry, EntryKind, MANIFEST_FORMAT,
-    Manifest, ManifestInfo, STATUS_FORMAT, StatusMarker, Totals,
+    Manifest, ManifestInfo, STATUS_FORMAT, StatusMarker,
 };
 use crate::volume::{ArchiveVolume, Prefix};
 
@@ -365,71 +366,4 @@ fn check_cancel(cancel: &CancellationToken) -> EngineResult<()> {
     } else {
         Ok(())
     }
-}
-
-fn totals(manifests: &[Manifest], stats: &[NodeStats]) -> Totals {
-    let mut t = Totals::default();
-    for e in manifests.iter().flat_map(|m| &m.entries) {
-        match e.kind {
-            EntryKind::File => {
-                t.files += 1;
-                t.bytes += e.size;
-            }
-            EntryKind::Dir => t.dirs += 1,
-            EntryKind::Symlink => t.symlinks += 1,
-        }
-    }
-    for s in stats {
-        t.bytes_read += s.bytes_read;
-        t.bytes_stored += s.bytes_stored;
-        t.chunks_stored += s.chunks_stored;
-        t.chunks_reused += s.chunks_reused;
-    }
-    t
-}
-
-/// Re-reads every manifest and data object size from the volume and checks them against
-/// what this backup meant to write, so a marker is never written over a bad read-back.
-async fn validate(
-    volume: &dyn ArchiveVolume,
-    keys: &BackupKeys,
-    marker: &StatusMarker,
-    written: &[Manifest],
-) -> EngineResult<()> {
-    let read = load_manifests(volume, marker).await?;
-    for (k, (m, w)) in read.iter().zip(written).enumerate() {
-        let key = keys.manifest(k)?;
-        if m != w {
-            return Err(corrupt(
-                &key,
-                "manifest read back differs from the one written",
-            ));
-        }
-        let data_key = keys.data(k)?;
-        let size = volume.head(&data_key).await?.map(|o| o.size);
-        if size != Some(marker.manifests[k].data_size) {
-            return Err(corrupt(&data_key, format!("data object size is {size:?}")));
-        }
-        for e in &m.entries {
-            let raw: u64 = e.chunks.iter().map(|c| c.raw_len).sum();
-            let own_ok = e.chunks.iter().all(|c| {
-                (c.bid, c.level) != (marker.bid, marker.level)
-                    || c.offset + c.stored_len <= marker.manifests[k].data_size
-            });
-            if raw != e.size || !own_ok {
-                return Err(corrupt(
-                    &key,
-                    format!("chunks of '{}' do not add up", e.rel_path().display()),
-                ));
-            }
-        }
-    }
-    let bytes: u64 = read.iter().map(Manifest::file_bytes).sum();
-    if bytes != marker.totals.bytes {
-        return Err(corrupt(
-            &keys.status()?,
-            "totals do not match the manifests",
-        ));
-    }
-    Ok(())
 }

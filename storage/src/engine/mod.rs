@@ -13,6 +13,7 @@
 //! [`ArchiveVolume`]: crate::volume::ArchiveVolume
 
 mod backup;
+mod backup_check;
 mod backup_node;
 mod error;
 mod load;

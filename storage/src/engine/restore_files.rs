@@ -160,6 +160,41 @@ fn write_loop(
 ) -> EngineResult<u64> {
     let mut open: Option<(usize, PathBuf, File, u64)> = None;
     let mut total = 0u64;
+    // Files are fsynced after the whole node is written rather than one by one: the kernel
+    // then writes back large batches, which is about twice as fast as a flush per file.
+    let mut written_files = Vec::new();
+    fill_files(
+        &mut drain,
+        manifest,
+        dir,
+        progress,
+        cancel,
+        &mut open,
+        &mut total,
+        &mut written_files,
+    )?;
+    for path in written_files {
+        if cancel.is_cancelled() {
+            return Err(EngineError::Aborted);
+        }
+        File::open(&path)
+            .and_then(|f| f.sync_data())
+            .map_err(EngineError::io(path))?;
+    }
+    Ok(total)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn fill_files(
+    drain: &mut Drain<Piece>,
+    manifest: &Manifest,
+    dir: &Path,
+    progress: &Progress,
+    cancel: &CancellationToken,
+    open: &mut Option<(usize, PathBuf, File, u64)>,
+    total: &mut u64,
+    written_files: &mut Vec<PathBuf>,
+) -> EngineResult<()> {
     while let Some(piece) = drain.blocking_next()? {
         if cancel.is_cancelled() {
             return Err(EngineError::Aborted);
@@ -175,7 +210,7 @@ fn write_loop(
                     Err(e) => return Err(EngineError::io(&path)(e)),
                 }
                 let f = File::create(&path).map_err(EngineError::io(&path))?;
-                open = Some((i, path, f, 0));
+                *open = Some((i, path, f, 0));
             }
             Piece::Chunk(chunk) => {
                 let Some((_, path, f, written)) = open.as_mut() else {
@@ -188,7 +223,7 @@ fn write_loop(
                 f.write_all(&data).map_err(EngineError::io(&*path))?;
                 progress.chunk(path, *written);
                 *written += data.len() as u64;
-                total += data.len() as u64;
+                *total += data.len() as u64;
                 progress.add_bytes(data.len() as u64);
             }
             Piece::End(i) => {
@@ -203,16 +238,17 @@ fn write_loop(
                     });
                 }
                 // Mode after the content (writing would clear set-id bits), mtime last;
-                // synced so a database started right after the restore survives a crash.
+                // the fsync follows once the node is complete (see `write_loop`).
                 f.set_permissions(Permissions::from_mode(e.mode))
                     .and_then(|()| {
                         f.set_times(FileTimes::new().set_modified(system_time(e.mtime_ns)))
                     })
-                    .and_then(|()| f.sync_data())
                     .map_err(EngineError::io(&path))?;
+                drop(f);
+                written_files.push(path);
                 progress.add_file();
             }
         }
     }
-    Ok(total)
+    Ok(())
 }

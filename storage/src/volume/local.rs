@@ -186,7 +186,12 @@ struct LocalWriter {
     partial: PathBuf,
     target: PathBuf,
     written: u64,
+    unsynced: u64,
 }
+
+/// Flush a streamed object every this many bytes: spreads the disk writes over the time the
+/// producer is still computing, instead of one long stall in `finish`.
+const SYNC_EVERY: u64 = 64 << 20;
 
 impl ObjectWriter for LocalWriter {
     fn write(&mut self, data: Bytes) -> BoxFuture<'_, VolumeResult<()>> {
@@ -196,13 +201,18 @@ impl ObjectWriter for LocalWriter {
             };
             let partial = self.partial.clone();
             let len = data.len() as u64;
+            let sync = self.unsynced + len >= SYNC_EVERY;
             let file = blocking(move || {
                 file.write_all(&data).map_err(io_err("write", &partial))?;
+                if sync {
+                    file.sync_data().map_err(io_err("fsync", &partial))?;
+                }
                 Ok(file)
             })
             .await?;
             self.file = Some(file);
             self.written += len;
+            self.unsynced = if sync { 0 } else { self.unsynced + len };
             Ok(())
         }
         .boxed()
@@ -301,6 +311,7 @@ impl ArchiveVolume for LocalVolume {
                     partial,
                     target,
                     written: 0,
+                    unsynced: 0,
                 })
             })
             .await?;

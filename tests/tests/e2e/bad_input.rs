@@ -5,7 +5,16 @@ use confd_tests::{TestDaemon, stdout_ok};
 
 fn post(d: &TestDaemon, auth: &str, body_args: &[&str]) -> String {
     let url = d.xmlrpc_url();
-    let mut args = vec!["-o", "-", "-w", "\n%{http_code}", "-u", auth, "-H", "Content-Type: text/xml"];
+    let mut args = vec![
+        "-o",
+        "-",
+        "-w",
+        "\n%{http_code}",
+        "-u",
+        auth,
+        "-H",
+        "Content-Type: text/xml",
+    ];
     args.extend_from_slice(body_args);
     args.push(&url);
     stdout_ok(&d.curl(&args))
@@ -15,8 +24,15 @@ fn post(d: &TestDaemon, auth: &str, body_args: &[&str]) -> String {
 fn wrong_password_is_401_with_a_challenge() {
     let d = TestDaemon::start();
     let out = stdout_ok(&d.curl(&["-i", "-u", "admin:wrong", "--data", "<x/>", &d.xmlrpc_url()]));
-    assert!(out.starts_with("HTTP/2 401") || out.starts_with("HTTP/1.1 401"), "{out}");
-    assert!(out.to_ascii_lowercase().contains("www-authenticate: basic realm=\"confd\""), "{out}");
+    assert!(
+        out.starts_with("HTTP/2 401") || out.starts_with("HTTP/1.1 401"),
+        "{out}"
+    );
+    assert!(
+        out.to_ascii_lowercase()
+            .contains("www-authenticate: basic realm=\"confd\""),
+        "{out}"
+    );
     let py = d.python(
         "bad = xmlrpc.client.ServerProxy(os.environ['CONFD_URL'].replace('https://', 'https://admin:nope@'), context=ssl._create_unverified_context())\n\
          try:\n    bad.job_exec('db_list')\nexcept xmlrpc.client.ProtocolError as e:\n    print(e.errcode, e.errmsg)",
@@ -28,7 +44,11 @@ fn wrong_password_is_401_with_a_challenge() {
 fn malformed_xml_is_a_fault_that_does_not_echo_the_body() {
     let d = TestDaemon::start();
     let auth = format!("admin:{}", d.password());
-    let out = post(&d, &auth, &["--data", "<methodCall><methodName>job_exec SECRET-TOKEN"]);
+    let out = post(
+        &d,
+        &auth,
+        &["--data", "<methodCall><methodName>job_exec SECRET-TOKEN"],
+    );
     assert!(out.contains("<fault>") && out.contains("-32700"), "{out}");
     assert!(!out.contains("SECRET-TOKEN"), "request body echoed: {out}");
     assert!(out.ends_with("\n200"), "{out}");
@@ -40,7 +60,15 @@ fn oversized_body_is_413() {
     let big = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(big.path(), vec![b'x'; 5 << 20]).unwrap();
     let auth = format!("admin:{}", d.password());
-    let out = post(&d, &auth, &["--http1.1", "--data-binary", &format!("@{}", big.path().display())]);
+    let out = post(
+        &d,
+        &auth,
+        &[
+            "--http1.1",
+            "--data-binary",
+            &format!("@{}", big.path().display()),
+        ],
+    );
     assert!(out.ends_with("413"), "{out}");
 }
 

@@ -42,7 +42,10 @@ fn volumes_are_listed_as_the_spec_shows() {
          print(s['id'], s['name'], s['state'])\n\
          print(proxy.job_exec('remote_volume_state', {'params': {'remote_volume_name': 'r0001'}})['result_output'])",
     ));
-    assert_eq!(out, "['r0001']\nr0001 '10001' file True\n['ArchiveVolume1']\n1 ArchiveVolume1 ONLINE\n['Online']\n");
+    assert_eq!(
+        out,
+        "['r0001']\nr0001 '10001' file True\n['ArchiveVolume1']\n1 ArchiveVolume1 ONLINE\n['Online']\n"
+    );
 }
 
 #[test]
@@ -112,7 +115,10 @@ fn job_ids_are_epoch_dot_sequence_and_epoch_grows_on_restart() {
         first.trim()
     )));
     assert_eq!(first.trim(), "1.1");
-    assert_eq!(second, "2.1\n['MY_DATABASE']\n", "records survive a restart");
+    assert_eq!(
+        second, "2.1\n['MY_DATABASE']\n",
+        "records survive a restart"
+    );
 }
 
 #[test]
@@ -132,8 +138,14 @@ fn created_database_over_user_data_survives_delete() {
         data.path().display()
     )));
     assert_eq!(out, "OK\n['OWN'] running\nWRONG_STATE\nOK\n[]\n");
-    assert_eq!(std::fs::read_to_string(data.path().join("node_0/keep.txt")).unwrap(), "mine");
-    assert!(data.path().join("node_1").is_dir(), "missing node directory created");
+    assert_eq!(
+        std::fs::read_to_string(data.path().join("node_0/keep.txt")).unwrap(),
+        "mine"
+    );
+    assert!(
+        data.path().join("node_1").is_dir(),
+        "missing node directory created"
+    );
 }
 
 #[test]
