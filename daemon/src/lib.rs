@@ -1,11 +1,13 @@
 //! The `confd` daemon: wiring only. Configuration ([`config`]), start-up and the embedded
-//! demo ([`setup`]), TLS ([`tls`]), Basic auth ([`auth`]), the XML-RPC edge ([`xmlrpc`])
-//! and the monitoring endpoint ([`monitor`]). Every decision about databases, volumes
-//! or backups lives in `confd-jobs`; if a function here makes one, it is in the wrong crate.
+//! demo ([`setup`]), TLS ([`tls`]), Basic auth ([`auth`]), the XML-RPC edge ([`xmlrpc`]),
+//! the Administration API ([`rest`]) and the monitoring endpoint ([`monitor`]). Every
+//! decision about databases, volumes or backups lives in `confd-jobs`; if a function here
+//! makes one, it is in the wrong crate.
 
 pub mod auth;
 pub mod config;
 pub mod monitor;
+pub mod rest;
 pub mod setup;
 pub mod tls;
 pub mod xmlrpc;
@@ -34,6 +36,8 @@ pub const MAX_BODY_BYTES: usize = 4 << 20;
 pub struct Daemon {
     /// Where XML-RPC listens.
     pub xmlrpc_addr: SocketAddr,
+    /// Where the Administration API (REST) listens.
+    pub rest_addr: SocketAddr,
     /// Where monitoring listens.
     pub metrics_addr: SocketAddr,
     /// State directory.
@@ -54,6 +58,10 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         let config = config.clone();
         tokio::task::spawn_blocking(move || setup::prepare(&config)).await??
     };
+    let recovered = confd_jobs::recovery::recover(&prepared.services).await?;
+    if recovered != confd_jobs::recovery::Report::default() {
+        tracing::warn!(?recovered, "start-up recovery repaired the catalogue");
+    }
     let dispatcher = Arc::new(Dispatcher::new(prepared.services.clone(), prepared.epoch));
     let mut servers = tokio::task::JoinSet::new();
     let mut handles = Vec::new();
@@ -74,6 +82,18 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     let tls = tls::server_config(&prepared.tls)?;
     let handle = Handle::new();
     let server = axum_server::from_tcp(xmlrpc_listener)?
+        .acceptor(RustlsAcceptor::new(tls.clone()).acceptor(NoDelayAcceptor::new()))
+        .handle(handle.clone());
+    servers.spawn(server.serve(router.into_make_service()));
+    handles.push(handle);
+
+    let rest_listener = bind(config.rest_listen, "REST")?;
+    let rest_addr = rest_listener.local_addr()?;
+    let router = rest::router(rest::RestState {
+        dispatcher: dispatcher.clone(),
+    });
+    let handle = Handle::new();
+    let server = axum_server::from_tcp(rest_listener)?
         .acceptor(RustlsAcceptor::new(tls).acceptor(NoDelayAcceptor::new()))
         .handle(handle.clone());
     servers.spawn(server.serve(router.into_make_service()));
@@ -92,10 +112,7 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     );
     let rest_url = format!(
         "https://{}",
-        SocketAddr::new(
-            client_ip(config.rest_listen.ip()),
-            config.rest_listen.port()
-        )
+        SocketAddr::new(client_ip(rest_addr.ip()), rest_addr.port())
     );
     setup::write_client_settings(
         &config.state_dir,
@@ -104,10 +121,11 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         prepared.tls.ca_cert.clone(),
         prepared.new_admin_password.as_deref(),
     )?;
-    tracing::info!(%xmlrpc_addr, %metrics_addr, state_dir = %config.state_dir.display(), "confd is serving");
+    tracing::info!(%xmlrpc_addr, %rest_addr, %metrics_addr, state_dir = %config.state_dir.display(), "confd is serving");
 
     Ok(Daemon {
         xmlrpc_addr,
+        rest_addr,
         metrics_addr,
         state_dir: config.state_dir,
         new_admin_password: prepared.new_admin_password,
@@ -118,11 +136,13 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
 }
 
 impl Daemon {
-    /// Stops accepting, lets requests in flight finish (up to 5 s), flushes the catalogue.
+    /// Stops accepting, lets requests in flight finish (up to 5 s), cancels running
+    /// backups and restores the way `db_backup_abort` does, flushes the catalogue.
     pub async fn shutdown(mut self) -> anyhow::Result<()> {
         for h in &self.handles {
             h.graceful_shutdown(Some(Duration::from_secs(5)));
         }
+        self.services.backups.shutdown().await;
         while let Some(result) = self.servers.join_next().await {
             result.context("server task")?.context("server")?;
         }

@@ -15,7 +15,7 @@ use tokio::sync::watch;
 use tokio::task::AbortHandle;
 
 use crate::error::JobError;
-use crate::job::Caller;
+use crate::job::{Caller, Effect};
 use crate::params;
 use crate::registry::{self, Registry};
 use crate::result_code::ResultCode;
@@ -212,8 +212,9 @@ impl Dispatcher {
         };
         let entry = self.registry.get(name);
         record.params = redact(entry.map(|e| e.spec.params).unwrap_or(&[]), params.as_ref());
-        let mutates = entry.is_some_and(|e| e.spec.mutates);
-        if mutates {
+        let effect = entry.map_or(Effect::ReadOnly, |e| e.spec.effect);
+        let durable = effect != Effect::ReadOnly;
+        if durable {
             // A configuration change is on record before it starts: a crash mid-job
             // leaves a job that recovery marks as interrupted, not a silent change.
             self.persist(&record);
@@ -252,10 +253,9 @@ impl Dispatcher {
 
         let outcome = match result {
             Ok(output) => {
-                let revision = if mutates {
-                    self.services.catalog.bump_revision().ok()
-                } else {
-                    None
+                let revision = match effect {
+                    Effect::Configuration => self.services.catalog.bump_revision().ok(),
+                    Effect::ReadOnly | Effect::Operation => None,
                 };
                 JobOutcome {
                     job_id: job_id.clone(),
@@ -296,7 +296,7 @@ impl Dispatcher {
         record.revision = outcome.revision;
         record.finished_ms = Some(now_ms());
         self.persist(&record);
-        if mutates && let Err(e) = self.services.catalog.flush().await {
+        if durable && let Err(e) = self.services.catalog.flush().await {
             tracing::error!(job_id, "flushing the catalogue failed: {e}");
         }
         outcome

@@ -15,13 +15,18 @@
 //! 5. `cargo test -p confd-jobs` runs the registry-wide checks over the list.
 
 pub mod auth;
+pub mod backup_id;
+pub mod chain;
 pub mod dispatch;
 pub mod error;
+pub mod expiry;
 pub mod job;
 pub mod params;
+pub mod recovery;
 pub mod registry;
 pub mod result_code;
 pub mod services;
+pub mod supervisor;
 pub mod units;
 
 pub use dispatch::{Dispatcher, JobOutcome};

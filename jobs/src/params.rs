@@ -381,6 +381,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::job::Effect;
 
     const SPEC: JobSpec = JobSpec {
         description: "test",
@@ -391,7 +392,7 @@ mod tests {
             ParamSpec::optional("force", ParamType::Bool, "force"),
         ],
         allowed_groups: &["exaadm"],
-        mutates: false,
+        effect: Effect::ReadOnly,
     };
 
     fn raw(v: Value) -> BTreeMap<String, Value> {

@@ -64,6 +64,14 @@ pub fn registry() -> Registry {
     .add::<remote_volume_info::RemoteVolumeInfo>()
     .add::<remote_volume_state::RemoteVolumeState>()
     .add::<remote_volume_remove::RemoteVolumeRemove>()
+    .add::<db_backup_start::DbBackupStart>()
+    .add::<db_backup_progress::DbBackupProgress>()
+    .add::<db_backup_abort::DbBackupAbort>()
+    .add::<db_backup_list::DbBackupList>()
+    .add::<db_backups_delete::DbBackupsDelete>()
+    .add::<db_backup_delete_unusable::DbBackupDeleteUnusable>()
+    .add::<db_backup_change_expiration::DbBackupChangeExpiration>()
+    .add::<db_restore::DbRestore>()
     .add::<user_passwd::UserPasswd>()
 }
 
@@ -270,6 +278,14 @@ mod tests {
             "remote_volume_state",
             "remote_volume_remove",
             "user_passwd",
+            "db_backup_start",
+            "db_backup_progress",
+            "db_backup_abort",
+            "db_backup_list",
+            "db_backups_delete",
+            "db_backup_delete_unusable",
+            "db_backup_change_expiration",
+            "db_restore",
         ] {
             assert!(r.get(name).is_some(), "{name} missing");
         }

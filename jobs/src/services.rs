@@ -9,6 +9,7 @@ use confd_storage::records::{DatabaseRecord, VolumeRecord};
 use crate::auth::Authenticator;
 use crate::error::JobError;
 use crate::params::VolumeRef;
+use crate::supervisor::Supervisor;
 
 /// Shared state of the daemon, handed to every job.
 pub struct Services {
@@ -20,6 +21,8 @@ pub struct Services {
     pub version: String,
     /// Password checks with a cache of verified credentials.
     pub auth: Authenticator,
+    /// Running backups and restores.
+    pub backups: Arc<Supervisor>,
 }
 
 impl Services {
@@ -27,6 +30,7 @@ impl Services {
     pub fn new(catalog: Arc<Catalog>, state_dir: PathBuf, version: String) -> Self {
         let auth = Authenticator::new(catalog.clone());
         Services {
+            backups: Supervisor::new(catalog.clone()),
             catalog,
             state_dir,
             version,

@@ -190,3 +190,69 @@ impl JobRecord {
         format!("{}.{}", self.epoch, self.seq)
     }
 }
+
+/// A committed backup in the catalogue: where it is and its status marker (the volume is
+/// the source of truth; this is the index of it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BackupRecord {
+    /// Volume holding the backup.
+    pub volume_id: u32,
+    /// The backup's status marker as committed (expiry updated by change_expiration).
+    pub marker: crate::archive::StatusMarker,
+}
+
+/// Backup or restore.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OperationKind {
+    /// Writing a backup.
+    Backup,
+    /// Restoring a backup into a database.
+    Restore,
+}
+
+/// Where an operation ended up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OperationState {
+    /// In progress (or interrupted by a crash, until start-up recovery runs).
+    Running,
+    /// Completed successfully.
+    Finished,
+    /// Ended with an error.
+    Failed,
+    /// Cancelled by `db_backup_abort` (or shutdown).
+    Aborted,
+}
+
+/// The last backup or restore of a database (one per database; what
+/// `db_backup_progress` shows once the operation has ended).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OperationRecord {
+    /// Database the operation works on.
+    pub db: String,
+    /// Backup or restore.
+    pub kind: OperationKind,
+    /// State.
+    pub state: OperationState,
+    /// Backup written or read (for a restore: the newest backup of the chain).
+    pub bid: u64,
+    /// Its level.
+    pub level: u8,
+    /// Its volume.
+    pub volume_id: u32,
+    /// Its ConfD path (`<db>/id_<bid>/level_<n>/node_0/backup_<ts>`).
+    pub name: String,
+    /// Job that started it.
+    pub job_id: String,
+    /// Start, unix seconds.
+    pub started: i64,
+    /// End, unix seconds.
+    pub finished: Option<i64>,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Bytes the operation had to process.
+    pub bytes_total: u64,
+    /// Bytes processed when it ended.
+    pub bytes_done: u64,
+}

@@ -25,6 +25,7 @@ pub const TEST_DEMO_SIZE: u64 = 8 << 20;
 /// the daemon down and removes the state directory.
 pub struct TestDaemon {
     xmlrpc_addr: SocketAddr,
+    rest_addr: SocketAddr,
     metrics_addr: SocketAddr,
     state_dir: PathBuf,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -70,7 +71,11 @@ impl TestDaemon {
             runtime.block_on(async move {
                 match confd_daemon::start(config).await {
                     Ok(daemon) => {
-                        let _ = ready_tx.send(Ok((daemon.xmlrpc_addr, daemon.metrics_addr)));
+                        let _ = ready_tx.send(Ok((
+                            daemon.xmlrpc_addr,
+                            daemon.rest_addr,
+                            daemon.metrics_addr,
+                        )));
                         let _ = stop_rx.await;
                         daemon.shutdown().await.expect("clean shutdown");
                     }
@@ -80,12 +85,13 @@ impl TestDaemon {
                 }
             });
         });
-        let (xmlrpc_addr, metrics_addr) = ready_rx
+        let (xmlrpc_addr, rest_addr, metrics_addr) = ready_rx
             .recv()
             .expect("daemon thread ended before reporting")
             .unwrap_or_else(|e| panic!("daemon failed to start: {e}"));
         TestDaemon {
             xmlrpc_addr,
+            rest_addr,
             metrics_addr,
             state_dir: state_dir.to_path_buf(),
             stop: Some(stop_tx),
@@ -97,6 +103,39 @@ impl TestDaemon {
     /// `https://127.0.0.1:<port>`.
     pub fn xmlrpc_url(&self) -> String {
         format!("https://{}", self.xmlrpc_addr)
+    }
+
+    /// `https://127.0.0.1:<port>` of the Administration API (REST).
+    pub fn rest_url(&self) -> String {
+        format!("https://{}", self.rest_addr)
+    }
+
+    /// `base64("admin:<password>")`: the `AUTH_TOKEN` of Exasol's REST examples.
+    pub fn auth_token(&self) -> String {
+        base64_encode(format!("{}:{}", self.user(), self.password()).as_bytes())
+    }
+
+    /// Runs `curl --insecure -sS -w '\n%{http_code}' <args> <rest_url><path>` the way
+    /// Exasol's REST examples do (`-H "Authorization: Basic $AUTH_TOKEN"` when `auth`),
+    /// and returns `(status, body)`.
+    pub fn curl_rest(&self, method: &str, path: &str, auth: bool, args: &[&str]) -> (u16, String) {
+        let mut command = Command::new("curl");
+        command
+            .args(["--insecure", "-sS", "-w", "\n%{http_code}", "-X", method])
+            .args(["-H", "accept: application/json"]);
+        if auth {
+            command
+                .arg("-H")
+                .arg(format!("Authorization: Basic {}", self.auth_token()));
+        }
+        let output = command
+            .args(args)
+            .arg(format!("{}{path}", self.rest_url()))
+            .output()
+            .expect("curl runs");
+        let out = stdout_ok(&output);
+        let (body, status) = out.rsplit_once('\n').expect("status line");
+        (status.trim().parse().expect("HTTP status"), body.to_owned())
     }
 
     /// `http://127.0.0.1:<port>` of the monitoring listener.
@@ -124,11 +163,12 @@ impl TestDaemon {
         self.state_dir.join("tls/ca.pem")
     }
 
-    /// Environment for client programs: `CONFD_URL`, `CONFD_USER`, `CONFD_PASSWORD`,
+    /// Environment for client programs: `CONFD_URL`, `CONFD_REST_URL`, `CONFD_USER`, `CONFD_PASSWORD`,
     /// `CONFD_CA_CERT`, `CONFD_STATE_DIR`.
     pub fn client_env(&self) -> Vec<(&'static str, String)> {
         vec![
             ("CONFD_URL", self.xmlrpc_url()),
+            ("CONFD_REST_URL", self.rest_url()),
             ("CONFD_USER", self.user().into()),
             ("CONFD_PASSWORD", self.password().into()),
             ("CONFD_CA_CERT", self.ca_cert().display().to_string()),
@@ -182,6 +222,28 @@ impl Drop for TestDaemon {
             let _ = thread.join();
         }
     }
+}
+
+/// Standard base64 with padding (the test kit needs no crate for it).
+pub fn base64_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// The repository root (parent of this crate).

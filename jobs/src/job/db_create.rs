@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use confd_storage::records::{DatabaseRecord, DbState};
 
 use crate::error::JobError;
-use crate::job::{Context, Job, JobSpec, NoOutput};
+use crate::job::{Context, Effect, Job, JobSpec, NoOutput};
 use crate::params::{FromParams, ObjectName, ParamReader, ParamSpec, ParamType};
 use crate::services::Services;
 
@@ -81,7 +81,7 @@ impl Job for DbCreate {
             ),
         ],
         allowed_groups: &["root", "exaadm"],
-        mutates: true,
+        effect: Effect::Configuration,
     };
 
     async fn run(ctx: &Context<'_>, p: Params) -> Result<NoOutput, JobError> {

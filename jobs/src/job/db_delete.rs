@@ -5,7 +5,7 @@
 use confd_storage::records::DbState;
 
 use crate::error::JobError;
-use crate::job::{Context, Job, JobSpec, NoOutput};
+use crate::job::{Context, Effect, Job, JobSpec, NoOutput};
 use crate::params::{FromParams, ParamReader, ParamSpec, ParamType};
 
 /// The `db_delete` job.
@@ -37,11 +37,17 @@ impl Job for DbDelete {
             "Name of the database.",
         )],
         allowed_groups: &["root", "exaadm"],
-        mutates: true,
+        effect: Effect::Configuration,
     };
 
     async fn run(ctx: &Context<'_>, p: Params) -> Result<NoOutput, JobError> {
         let db = ctx.services.database(&p.db_name)?;
+        if ctx.services.backups.running(&db.name).is_some() {
+            return Err(JobError::Conflict(format!(
+                "Database '{}' cannot be deleted while a backup or restore runs",
+                db.name
+            )));
+        }
         if db.state != DbState::Setup {
             return Err(JobError::WrongState(format!(
                 "Database '{}' is {}; stop it before deleting it",

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::error::JobError;
-use crate::job::{Context, DB_GROUPS, Job, JobSpec};
+use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec};
 use crate::params::{FromParams, ParamReader, ParamSpec, ParamType};
 
 /// The `db_info` job.
@@ -37,7 +37,7 @@ impl Job for DbInfo {
             "Name of the database.",
         )],
         allowed_groups: DB_GROUPS,
-        mutates: false,
+        effect: Effect::ReadOnly,
     };
 
     async fn run(ctx: &Context<'_>, p: Params) -> Result<Value, JobError> {

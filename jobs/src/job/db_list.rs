@@ -1,7 +1,7 @@
 //! `db_list`: names of all databases.
 
 use crate::error::JobError;
-use crate::job::{Context, DB_READ_GROUPS, Job, JobSpec};
+use crate::job::{Context, DB_READ_GROUPS, Effect, Job, JobSpec};
 use crate::params::NoParams;
 
 /// The `db_list` job.
@@ -16,7 +16,7 @@ impl Job for DbList {
         description: "List the names of all databases.",
         params: &[],
         allowed_groups: DB_READ_GROUPS,
-        mutates: false,
+        effect: Effect::ReadOnly,
     };
 
     async fn run(ctx: &Context<'_>, _: NoParams) -> Result<Vec<String>, JobError> {

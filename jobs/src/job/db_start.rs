@@ -3,7 +3,7 @@
 use confd_storage::records::DbState;
 
 use crate::error::JobError;
-use crate::job::{Context, DB_GROUPS, Job, JobSpec, NoOutput};
+use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec, NoOutput};
 use crate::params::{FromParams, ParamReader, ParamSpec, ParamType};
 
 /// The `db_start` job.
@@ -48,7 +48,7 @@ impl Job for DbStart {
             ),
         ],
         allowed_groups: DB_GROUPS,
-        mutates: true,
+        effect: Effect::Configuration,
     };
 
     async fn run(ctx: &Context<'_>, p: Params) -> Result<NoOutput, JobError> {

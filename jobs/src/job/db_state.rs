@@ -2,7 +2,7 @@
 //! ConfD prints it (spec 3.1).
 
 use crate::error::JobError;
-use crate::job::{Context, DB_GROUPS, Job, JobSpec};
+use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec};
 use crate::params::{FromParams, ParamReader, ParamSpec, ParamType};
 
 /// The `db_state` job.
@@ -34,7 +34,7 @@ impl Job for DbState {
             "Name of the database.",
         )],
         allowed_groups: DB_GROUPS,
-        mutates: false,
+        effect: Effect::ReadOnly,
     };
 
     async fn run(ctx: &Context<'_>, p: Params) -> Result<&'static str, JobError> {

@@ -3,7 +3,7 @@
 use confd_storage::records::DbState;
 
 use crate::error::JobError;
-use crate::job::{Context, DB_GROUPS, Job, JobSpec, NoOutput};
+use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec, NoOutput};
 use crate::params::{FromParams, ParamReader, ParamSpec, ParamType};
 
 /// The `db_stop` job.
@@ -48,10 +48,17 @@ impl Job for DbStop {
             ),
         ],
         allowed_groups: DB_GROUPS,
-        mutates: true,
+        effect: Effect::Configuration,
     };
 
     async fn run(ctx: &Context<'_>, p: Params) -> Result<NoOutput, JobError> {
+        // Spec 4.4: the database must not stop while a backup reads it.
+        if ctx.services.backups.running(&p.db_name).is_some() {
+            return Err(JobError::Conflict(format!(
+                "Database '{}' cannot stop while a backup or restore runs; abort it first (db_backup_abort)",
+                p.db_name
+            )));
+        }
         ctx.services
             .catalog
             .update_database(&p.db_name, |db| match db.state {

@@ -8,10 +8,19 @@ use crate::error::JobError;
 use crate::params::{FromParams, ParamSpec};
 use crate::services::Services;
 
+mod backup_lookup;
+pub mod db_backup_abort;
+pub mod db_backup_change_expiration;
+pub mod db_backup_delete_unusable;
+pub mod db_backup_list;
+pub mod db_backup_progress;
+pub mod db_backup_start;
+pub mod db_backups_delete;
 pub mod db_create;
 pub mod db_delete;
 pub mod db_info;
 pub mod db_list;
+pub mod db_restore;
 pub mod db_start;
 pub mod db_state;
 pub mod db_stop;
@@ -37,9 +46,21 @@ pub struct JobSpec {
     pub params: &'static [ParamSpec],
     /// Groups whose members may run the job (`root` may run everything).
     pub allowed_groups: &'static [&'static str],
-    /// True when the job changes configuration: it gets a `result_revision` and its
-    /// record is flushed to disk before the answer.
-    pub mutates: bool,
+    /// What the job changes, which decides how durable its record must be.
+    pub effect: Effect,
+}
+
+/// What a job changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// Nothing: its job record is written without waiting for the disk.
+    ReadOnly,
+    /// Configuration (databases, volumes, users): recorded before it runs, flushed before
+    /// the answer, and the answer carries the new `result_revision`.
+    Configuration,
+    /// Starts or changes a backup or restore: recorded before it runs and flushed before
+    /// the answer (design 4, step 1), no configuration revision.
+    Operation,
 }
 
 /// Groups of the database jobs (spec 3.1, 3.4).

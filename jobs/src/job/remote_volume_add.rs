@@ -9,7 +9,7 @@ use confd_storage::records::{VolumeLocation, VolumeRecord};
 
 use super::volume_view::file_url_path;
 use crate::error::JobError;
-use crate::job::{Context, Job, JobSpec, VOLUME_GROUPS};
+use crate::job::{Context, Effect, Job, JobSpec, VOLUME_GROUPS};
 use crate::params::{FromParams, ObjectName, ParamReader, ParamSpec, ParamType};
 use crate::services::Services;
 
@@ -189,7 +189,7 @@ impl Job for RemoteVolumeAdd {
             ),
         ],
         allowed_groups: VOLUME_GROUPS,
-        mutates: true,
+        effect: Effect::Configuration,
     };
 
     async fn run(ctx: &Context<'_>, p: Params) -> Result<Value, JobError> {

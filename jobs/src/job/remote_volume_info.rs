@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::volume_view::remote_view;
 use crate::error::JobError;
-use crate::job::{Context, Job, JobSpec, VOLUME_GROUPS};
+use crate::job::{Context, Effect, Job, JobSpec, VOLUME_GROUPS};
 use crate::params::{FromParams, ParamReader, ParamSpec, ParamType, VolumeRef};
 use crate::services::Services;
 
@@ -66,7 +66,7 @@ impl Job for RemoteVolumeInfo {
         description: "Show a remote archive volume: name, vid, type, url, username, owner, options.",
         params: &REMOTE_REF_PARAMS,
         allowed_groups: VOLUME_GROUPS,
-        mutates: false,
+        effect: Effect::ReadOnly,
     };
 
     async fn run(ctx: &Context<'_>, p: RemoteRef) -> Result<Value, JobError> {

@@ -1,7 +1,7 @@
 //! `remote_volume_list`: names of all remote archive volumes.
 
 use crate::error::JobError;
-use crate::job::{Context, Job, JobSpec, VOLUME_GROUPS};
+use crate::job::{Context, Effect, Job, JobSpec, VOLUME_GROUPS};
 use crate::params::NoParams;
 
 /// The `remote_volume_list` job.
@@ -16,7 +16,7 @@ impl Job for RemoteVolumeList {
         description: "List the names of all remote archive volumes.",
         params: &[],
         allowed_groups: VOLUME_GROUPS,
-        mutates: false,
+        effect: Effect::ReadOnly,
     };
 
     async fn run(ctx: &Context<'_>, _: NoParams) -> Result<Vec<String>, JobError> {

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::volume_view::remote_view;
 use crate::error::JobError;
-use crate::job::{Context, Job, JobSpec, VOLUME_GROUPS};
+use crate::job::{Context, Effect, Job, JobSpec, VOLUME_GROUPS};
 use crate::params::NoParams;
 
 /// The `remote_volume_list_details` job.
@@ -20,7 +20,7 @@ impl Job for RemoteVolumeListDetails {
         description: "List all remote archive volumes with their properties.",
         params: &[],
         allowed_groups: VOLUME_GROUPS,
-        mutates: false,
+        effect: Effect::ReadOnly,
     };
 
     async fn run(ctx: &Context<'_>, _: NoParams) -> Result<Vec<Value>, JobError> {

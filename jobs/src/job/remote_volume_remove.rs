@@ -2,7 +2,7 @@
 //! backups unless `force: true`; the data on the volume itself is never deleted.
 
 use crate::error::JobError;
-use crate::job::{Context, Job, JobSpec, NoOutput, VOLUME_GROUPS};
+use crate::job::{Context, Effect, Job, JobSpec, NoOutput, VOLUME_GROUPS};
 use crate::params::{FromParams, ParamReader, ParamSpec, ParamType};
 
 use super::remote_volume_info::RemoteRef;
@@ -52,12 +52,12 @@ impl Job for RemoteVolumeRemove {
             ),
         ],
         allowed_groups: VOLUME_GROUPS,
-        mutates: true,
+        effect: Effect::Configuration,
     };
 
     async fn run(ctx: &Context<'_>, p: Params) -> Result<NoOutput, JobError> {
         let v = p.volume.resolve(ctx.services)?;
-        refuse_if_in_use(&v, p.force)?;
+        refuse_if_in_use(&ctx.services.catalog, &v, p.force)?;
         ctx.services.catalog.remove_volume(v.id)?;
         Ok(NoOutput)
     }

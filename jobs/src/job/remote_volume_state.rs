@@ -8,7 +8,7 @@ use confd_storage::records::VolumeLocation;
 use super::remote_volume_info::{REMOTE_REF_PARAMS, RemoteRef};
 use super::volume_view::file_url_path;
 use crate::error::JobError;
-use crate::job::{Context, Job, JobSpec, VOLUME_GROUPS};
+use crate::job::{Context, Effect, Job, JobSpec, VOLUME_GROUPS};
 
 /// The `remote_volume_state` job.
 pub struct RemoteVolumeState;
@@ -22,7 +22,7 @@ impl Job for RemoteVolumeState {
         description: "Show the connection state of a remote archive volume: 'Online' or 'Connection problem: <reason>'.",
         params: &REMOTE_REF_PARAMS,
         allowed_groups: VOLUME_GROUPS,
-        mutates: false,
+        effect: Effect::ReadOnly,
     };
 
     async fn run(ctx: &Context<'_>, p: RemoteRef) -> Result<Vec<String>, JobError> {

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use confd_storage::records::{VolumeLocation, VolumeRecord};
 
 use crate::error::JobError;
-use crate::job::{Context, Job, JobSpec, VOLUME_GROUPS};
+use crate::job::{Context, Effect, Job, JobSpec, VOLUME_GROUPS};
 use crate::params::{FromParams, ObjectName, ParamReader, ParamSpec, ParamType};
 use crate::services::Services;
 use crate::units::parse_size;
@@ -110,7 +110,7 @@ impl Job for StVolumeCreate {
             ),
         ],
         allowed_groups: VOLUME_GROUPS,
-        mutates: true,
+        effect: Effect::Configuration,
     };
 
     async fn run(ctx: &Context<'_>, p: Params) -> Result<Value, JobError> {

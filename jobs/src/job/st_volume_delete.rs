@@ -1,7 +1,7 @@
 //! `st_volume_delete`: delete an empty local archive volume.
 
 use crate::error::JobError;
-use crate::job::{Context, Job, JobSpec, NoOutput, VOLUME_GROUPS};
+use crate::job::{Context, Effect, Job, JobSpec, NoOutput, VOLUME_GROUPS};
 use crate::params::{FromParams, ParamReader, ParamSpec, ParamType, VolumeRef};
 
 use super::volume_view::{refuse_if_in_use, volume_dir};
@@ -38,7 +38,7 @@ impl Job for StVolumeDelete {
             ),
         ],
         allowed_groups: VOLUME_GROUPS,
-        mutates: true,
+        effect: Effect::Configuration,
     };
 
     async fn run(ctx: &Context<'_>, p: Params) -> Result<NoOutput, JobError> {
@@ -49,7 +49,7 @@ impl Job for StVolumeDelete {
                 p.volume
             )));
         }
-        refuse_if_in_use(&v, false)?;
+        refuse_if_in_use(&ctx.services.catalog, &v, false)?;
         ctx.services.catalog.remove_volume(v.id)?;
         ctx.services.catalog.flush().await?;
         if let Some(dir) = volume_dir(&v) {

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::volume_view::local_view;
 use crate::error::JobError;
-use crate::job::{Context, Job, JobSpec, VOLUME_GROUPS};
+use crate::job::{Context, Effect, Job, JobSpec, VOLUME_GROUPS};
 use crate::params::{FromParams, ParamReader, ParamSpec, ParamType, VolumeRef};
 
 /// The `st_volume_info` job.
@@ -49,7 +49,7 @@ impl Job for StVolumeInfo {
             ),
         ],
         allowed_groups: VOLUME_GROUPS,
-        mutates: false,
+        effect: Effect::ReadOnly,
     };
 
     async fn run(ctx: &Context<'_>, p: Params) -> Result<Value, JobError> {

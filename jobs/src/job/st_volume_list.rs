@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::volume_view::local_view;
 use crate::error::JobError;
-use crate::job::{Context, Job, JobSpec, VOLUME_GROUPS};
+use crate::job::{Context, Effect, Job, JobSpec, VOLUME_GROUPS};
 use crate::params::NoParams;
 
 /// The `st_volume_list` job.
@@ -19,7 +19,7 @@ impl Job for StVolumeList {
         description: "List the local archive volumes with their properties.",
         params: &[],
         allowed_groups: VOLUME_GROUPS,
-        mutates: false,
+        effect: Effect::ReadOnly,
     };
 
     async fn run(ctx: &Context<'_>, _: NoParams) -> Result<Vec<Value>, JobError> {

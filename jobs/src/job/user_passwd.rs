@@ -2,7 +2,7 @@
 //! spec 3.8). Users change their own; root and exaadm may change anyone's.
 
 use crate::error::JobError;
-use crate::job::{Context, Job, JobSpec, NoOutput};
+use crate::job::{Context, Effect, Job, JobSpec, NoOutput};
 use crate::params::{FromParams, ParamReader, ParamSpec, ParamType};
 
 /// The `user_passwd` job.
@@ -51,7 +51,7 @@ impl Job for UserPasswd {
             ),
         ],
         allowed_groups: &["root", "exaadm", "exadbadm", "exastoradm", "exausers"],
-        mutates: true,
+        effect: Effect::Configuration,
     };
 
     async fn run(ctx: &Context<'_>, p: Params) -> Result<NoOutput, JobError> {

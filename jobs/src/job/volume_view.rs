@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use confd_storage::records::{VolumeLocation, VolumeRecord};
+pub use confd_storage::volume::file_url_path;
 use serde_json::{Value, json};
 
 use crate::error::JobError;
@@ -84,24 +85,6 @@ pub fn holds_data(v: &VolumeRecord) -> bool {
         .is_some_and(|mut entries| entries.next().is_some())
 }
 
-/// The absolute path of a `file:///path` URL.
-pub fn file_url_path(url: &str) -> Result<PathBuf, String> {
-    let path = url
-        .strip_prefix("file://")
-        .ok_or_else(|| format!("'{url}' is not a file:// URL"))?;
-    let path = Path::new(path);
-    if !path.is_absolute() {
-        return Err(format!("'{url}' must name an absolute path (file:///dir)"));
-    }
-    if path
-        .components()
-        .any(|c| matches!(c, std::path::Component::ParentDir))
-    {
-        return Err(format!("'{url}' must not contain '..'"));
-    }
-    Ok(path.to_path_buf())
-}
-
 /// Bytes of regular files under `dir` (0 when unreadable).
 pub fn dir_size(dir: &Path) -> u64 {
     let mut total = 0;
@@ -121,29 +104,19 @@ pub fn dir_size(dir: &Path) -> u64 {
     total
 }
 
-/// Refuses to remove a volume that still holds backups, unless forced.
-pub fn refuse_if_in_use(v: &VolumeRecord, force: bool) -> Result<(), JobError> {
-    if !force && holds_data(v) {
+/// Refuses to remove a volume that still holds backups (in the catalogue or as data in
+/// its directory), unless forced.
+pub fn refuse_if_in_use(
+    catalog: &confd_storage::Catalog,
+    v: &VolumeRecord,
+    force: bool,
+) -> Result<(), JobError> {
+    let catalogued = catalog.backups()?.iter().any(|b| b.volume_id == v.id);
+    if !force && (catalogued || holds_data(v)) {
         return Err(JobError::Conflict(format!(
             "Volume '{}' (ID {}) still holds backups; delete them first or pass force: true",
             v.name, v.id
         )));
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn file_urls_must_be_absolute_without_parent_parts() {
-        assert_eq!(
-            file_url_path("file:///srv/backup").unwrap(),
-            PathBuf::from("/srv/backup")
-        );
-        assert!(file_url_path("file://relative").is_err());
-        assert!(file_url_path("file:///srv/../etc").is_err());
-        assert!(file_url_path("s3://x").is_err());
-    }
 }

@@ -1,9 +1,11 @@
-//! The catalogue: databases, archive volumes, users, job records and backups, in sled.
+//! The catalogue: databases, archive volumes, users, job records, backups and the last
+//! operation of each database, in sled.
 //!
 //! sled is named only inside this module. Values are JSON (see [`crate::records`]); integer
 //! keys are big-endian so that range scans iterate in numeric order. Commit points that
 //! must survive `kill -9` call [`Catalog::flush`] before the client gets its answer.
 
+mod backups;
 mod databases;
 mod jobs;
 mod users;
@@ -33,6 +35,8 @@ pub struct Catalog {
     volumes: sled::Tree,
     users: sled::Tree,
     jobs: sled::Tree,
+    backups: sled::Tree,
+    operations: sled::Tree,
     volume_lock: std::sync::Mutex<()>,
 }
 
@@ -49,6 +53,8 @@ impl Catalog {
             volumes: db.open_tree("volumes")?,
             users: db.open_tree("users")?,
             jobs: db.open_tree("jobs")?,
+            backups: db.open_tree("backups")?,
+            operations: db.open_tree("operations")?,
             volume_lock: std::sync::Mutex::new(()),
             db,
         };

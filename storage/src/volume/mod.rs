@@ -17,6 +17,7 @@
 
 mod key;
 mod local;
+mod open;
 
 use std::fmt;
 use std::ops::Range;
@@ -27,6 +28,7 @@ use futures::future::BoxFuture;
 
 pub use key::{ObjectKey, Prefix};
 pub use local::LocalVolume;
+pub use open::{file_url_path, open};
 
 /// Size and name of one stored object.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +42,9 @@ pub struct ObjectMeta {
 /// A failure of a volume operation; every variant names the object or prefix.
 #[derive(Debug, thiserror::Error)]
 pub enum VolumeError {
+    /// The volume's type or URL cannot be served by this build.
+    #[error("{0}")]
+    Unsupported(String),
     /// The key or prefix is not a valid relative `/`-separated path.
     #[error("invalid object key '{key}': {reason}")]
     InvalidKey {

@@ -1,0 +1,69 @@
+//! `db_backup_delete_unusable`: delete every backup of a database whose chain is broken
+//! (e.g. a level 1 whose level 0 was deleted).
+
+use crate::chain;
+use crate::error::JobError;
+use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec};
+use crate::params::{FromParams, ParamReader, ParamSpec, ParamType};
+
+use super::backup_lookup;
+
+/// The `db_backup_delete_unusable` job.
+pub struct DbBackupDeleteUnusable;
+
+/// Parameters of `db_backup_delete_unusable`.
+pub struct Params {
+    db_name: String,
+}
+
+impl FromParams for Params {
+    fn from_params(p: &ParamReader) -> Result<Self, JobError> {
+        Ok(Params {
+            db_name: p.str("db_name")?,
+        })
+    }
+}
+
+impl Job for DbBackupDeleteUnusable {
+    const NAME: &'static str = "db_backup_delete_unusable";
+    type Params = Params;
+    type Output = Vec<String>;
+
+    const SPEC: JobSpec = JobSpec {
+        description: "Delete all unusable backups of a database (incrementals whose base is gone). Returns the IDs deleted.",
+        params: &[ParamSpec::required(
+            "db_name",
+            ParamType::Str,
+            "Name of the database.",
+        )],
+        allowed_groups: DB_GROUPS,
+        effect: Effect::Operation,
+    };
+
+    async fn run(ctx: &Context<'_>, p: Params) -> Result<Vec<String>, JobError> {
+        ctx.services.database(&p.db_name)?;
+        let all = ctx.services.catalog.backups()?;
+        let usable = chain::usable(&all);
+        let protected = ctx.services.backups.protected();
+        let mut deleted = Vec::new();
+        // Highest level first, so a crash midway never leaves a dependant without its base
+        // that was not already unusable.
+        let mut unusable: Vec<_> = all
+            .iter()
+            .filter(|b| {
+                b.marker.db == p.db_name
+                    && !usable.contains(&chain::key(b))
+                    && !protected.contains(&chain::key(b))
+            })
+            .collect();
+        unusable.sort_by_key(|b| std::cmp::Reverse(b.marker.level));
+        for b in unusable {
+            let Some(volume) = ctx.services.catalog.volume(b.volume_id)? else {
+                continue;
+            };
+            backup_lookup::delete(ctx.services, b, &volume).await?;
+            deleted.push(crate::backup_id::id(b.volume_id, &b.marker));
+        }
+        Ok(deleted)
+    }
+}

@@ -1,0 +1,78 @@
+//! `db_backups_delete`: delete backups by the IDs `db_backup_list` shows (spec 3.4). All
+//! IDs are checked before anything is deleted; deleting a base leaves its dependants
+//! listed as unusable (`db_backup_delete_unusable` removes them).
+
+use super::backup_lookup;
+use crate::backup_id::BackupId;
+use crate::error::JobError;
+use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec, NoOutput};
+use crate::params::{FromParams, ParamReader, ParamSpec, ParamType};
+
+/// The `db_backups_delete` job.
+pub struct DbBackupsDelete;
+
+/// Parameters of `db_backups_delete`.
+pub struct Params {
+    db_name: String,
+    ids: Vec<BackupId>,
+}
+
+impl FromParams for Params {
+    fn from_params(p: &ParamReader) -> Result<Self, JobError> {
+        let ids = p
+            .str_list("backup_list")?
+            .iter()
+            .map(|text| backup_lookup::parse("backup_list", text))
+            .collect::<Result<Vec<_>, _>>()?;
+        if ids.is_empty() {
+            return Err(JobError::invalid("backup_list", "the list is empty"));
+        }
+        Ok(Params {
+            db_name: p.str("db_name")?,
+            ids,
+        })
+    }
+}
+
+impl Job for DbBackupsDelete {
+    const NAME: &'static str = "db_backups_delete";
+    type Params = Params;
+    type Output = NoOutput;
+
+    const SPEC: JobSpec = JobSpec {
+        description: "Delete backups of a database, given as a list of the IDs db_backup_list shows.",
+        params: &[
+            ParamSpec::required("db_name", ParamType::Str, "Database the backups belong to."),
+            ParamSpec::required(
+                "backup_list",
+                ParamType::List,
+                "Backup IDs as in db_backup_list key 'id'.",
+            ),
+        ],
+        allowed_groups: DB_GROUPS,
+        effect: Effect::Operation,
+    };
+
+    async fn run(ctx: &Context<'_>, p: Params) -> Result<NoOutput, JobError> {
+        ctx.services.database(&p.db_name)?;
+        let mut targets = Vec::with_capacity(p.ids.len());
+        for id in &p.ids {
+            if id.db != p.db_name {
+                return Err(JobError::invalid(
+                    "backup_list",
+                    format!(
+                        "backup '{id}' belongs to database '{}', not '{}'",
+                        id.db, p.db_name
+                    ),
+                ));
+            }
+            let (backup, volume) = backup_lookup::resolve(ctx.services, id)?;
+            backup_lookup::refuse_if_in_use(ctx.services, &backup)?;
+            targets.push((backup, volume));
+        }
+        for (backup, volume) in &targets {
+            backup_lookup::delete(ctx.services, backup, volume).await?;
+        }
+        Ok(NoOutput)
+    }
+}

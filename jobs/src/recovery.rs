@@ -1,0 +1,124 @@
+//! Start-up recovery (design 4), run before the daemon serves: operations left running
+//! become failed, objects of uncommitted backups are deleted, status markers without a
+//! catalogue entry are imported, and catalogue entries whose backup is gone from its
+//! volume are dropped (the volume is the source of truth).
+
+use std::collections::{HashMap, HashSet};
+
+use confd_storage::engine;
+use confd_storage::records::{BackupRecord, OperationKind, OperationState};
+
+use crate::error::JobError;
+use crate::services::Services;
+
+/// What recovery did, for the log.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Operations marked failed.
+    pub interrupted: usize,
+    /// Uncommitted backups whose objects were deleted.
+    pub removed_partial: usize,
+    /// Backups imported from volumes.
+    pub imported: usize,
+    /// Catalogue entries dropped because their backup is not on the volume.
+    pub dropped: usize,
+}
+
+/// Runs recovery over the catalogue and every volume this build can open.
+pub async fn recover(services: &Services) -> Result<Report, JobError> {
+    let catalog = &services.catalog;
+    let mut report = Report::default();
+    let now = jiff::Timestamp::now().as_second();
+    for mut op in catalog.operations()? {
+        if op.state != OperationState::Running {
+            continue;
+        }
+        op.state = OperationState::Failed;
+        op.error = Some("interrupted by daemon restart".into());
+        op.finished = Some(now);
+        if op.kind == OperationKind::Restore {
+            // Already flagged before the restore began; make sure of it.
+            let _ = catalog.update_database(&op.db, |db| {
+                db.data_incomplete = true;
+                Ok::<(), ()>(())
+            })?;
+        }
+        catalog.put_operation(&op)?;
+        report.interrupted += 1;
+    }
+
+    let known: HashMap<(String, u64), BackupRecord> = catalog
+        .backups()?
+        .into_iter()
+        .map(|b| ((b.marker.db.clone(), b.marker.bid), b))
+        .collect();
+    for volume in catalog.volumes()? {
+        let store = match confd_storage::volume::open(&volume) {
+            Ok(store) => store,
+            Err(e) => {
+                tracing::warn!(volume = volume.name, "recovery skipped this volume: {e}");
+                continue;
+            }
+        };
+        let removed = engine::remove_uncommitted(&*store, &HashSet::new())
+            .await
+            .map_err(|e| {
+                JobError::Internal(format!("recovery of volume '{}': {e}", volume.name))
+            })?;
+        for prefix in &removed.removed_backups {
+            tracing::warn!(
+                volume = volume.name,
+                "removed the objects of uncommitted backup {prefix}"
+            );
+        }
+        report.removed_partial += removed.removed_backups.len();
+        let markers = engine::scan(&*store)
+            .await
+            .map_err(|e| JobError::Internal(format!("scanning volume '{}': {e}", volume.name)))?;
+        let on_volume: HashSet<(String, u64)> =
+            markers.iter().map(|m| (m.db.clone(), m.bid)).collect();
+        for marker in markers {
+            let key = (marker.db.clone(), marker.bid);
+            match known.get(&key) {
+                None => {
+                    catalog.reserve_bid(&marker.db, marker.bid)?;
+                    tracing::info!(
+                        volume = volume.name,
+                        db = marker.db,
+                        bid = marker.bid,
+                        "imported backup found on the volume"
+                    );
+                    catalog.put_backup(&BackupRecord {
+                        volume_id: volume.id,
+                        marker,
+                    })?;
+                    report.imported += 1;
+                }
+                Some(existing) if existing.volume_id != volume.id => {
+                    tracing::warn!(
+                        volume = volume.name,
+                        db = marker.db,
+                        bid = marker.bid,
+                        "a backup with this id is already catalogued on volume {}; not imported",
+                        existing.volume_id
+                    );
+                }
+                Some(_) => {}
+            }
+        }
+        for (key, b) in &known {
+            if b.volume_id == volume.id && !on_volume.contains(key) {
+                tracing::warn!(
+                    volume = volume.name,
+                    db = key.0,
+                    bid = key.1,
+                    "backup is no longer on its volume; dropped from the catalogue"
+                );
+                catalog.remove_backup(&key.0, key.1)?;
+                report.dropped += 1;
+            }
+        }
+    }
+    catalog.flush().await?;
+    Ok(report)
+}

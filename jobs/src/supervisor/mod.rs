@@ -1,0 +1,326 @@
+//! The backup supervisor: at most one backup or restore per database, each a tokio task
+//! with its own cancellation token (a child of the daemon's) and progress counters that
+//! `db_backup_progress` reads from memory without touching the volume.
+//!
+//! Only this module knows tokens and tasks exist; jobs call `start_backup`,
+//! `start_restore`, `abort` and `progress`.
+
+mod task;
+mod view;
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use confd_storage::Catalog;
+use confd_storage::engine::Progress;
+use confd_storage::records::{
+    BackupRecord, DatabaseRecord, DbState, OperationKind, OperationRecord, OperationState,
+    VolumeRecord,
+};
+use serde_json::Value;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::backup_id;
+use crate::chain::{self, BackupKey};
+use crate::error::JobError;
+use crate::expiry::{Expire, ts_of};
+
+/// A backup to start.
+pub struct BackupRequest {
+    /// The (running) database.
+    pub db: DatabaseRecord,
+    /// Target volume.
+    pub volume: VolumeRecord,
+    /// 0 = full, 1..9 = incremental.
+    pub level: u8,
+    /// Relative expiry; `None` = never.
+    pub expire: Option<Expire>,
+    /// Job that asked for it.
+    pub job_id: String,
+}
+
+/// A restore to start.
+pub struct RestoreRequest {
+    /// The (stopped) target database.
+    pub db: DatabaseRecord,
+    /// Volume holding the backup.
+    pub volume: VolumeRecord,
+    /// The backup to restore (its chain is restored up to it).
+    pub backup: BackupRecord,
+    /// Job that asked for it.
+    pub job_id: String,
+}
+
+/// An operation in progress.
+struct Running {
+    op: OperationRecord,
+    progress: Arc<Progress>,
+    cancel: CancellationToken,
+    /// Backups this operation reads (bases, restore chain): not deletable meanwhile.
+    protected: HashSet<BackupKey>,
+    done: watch::Sender<bool>,
+}
+
+/// Owns the running backups and restores.
+pub struct Supervisor {
+    catalog: Arc<Catalog>,
+    running: Mutex<HashMap<String, Arc<Running>>>,
+    tracker: TaskTracker,
+    root: CancellationToken,
+}
+
+impl Supervisor {
+    /// A supervisor with nothing running.
+    pub fn new(catalog: Arc<Catalog>) -> Arc<Self> {
+        Arc::new(Supervisor {
+            catalog,
+            running: Mutex::new(HashMap::new()),
+            tracker: TaskTracker::new(),
+            root: CancellationToken::new(),
+        })
+    }
+
+    /// Starts a backup in the background; errors name the conflict, the missing base or
+    /// the volume problem. The operation record is written before this returns.
+    pub fn start_backup(self: &Arc<Self>, req: BackupRequest) -> Result<(), JobError> {
+        let mut running = self.lock();
+        refuse_if_running(&running, &req.db.name)?;
+        if req.db.state != DbState::Running {
+            return Err(JobError::WrongState(format!(
+                "Database '{}' is {}; a backup needs it running",
+                req.db.name,
+                req.db.state.as_str()
+            )));
+        }
+        let backups = self.catalog.backups()?;
+        let base = match req.level {
+            0 => None,
+            level => Some(chain::base_for(&backups, &req.db.name, req.volume.id, level).cloned().ok_or_else(|| {
+                JobError::NotFound(format!(
+                    "No usable level {} backup of database '{}' on volume '{}': a level {level} backup needs one",
+                    level - 1,
+                    req.db.name,
+                    req.volume.name
+                ))
+            })?),
+        };
+        let volume = confd_storage::volume::open(&req.volume)
+            .map_err(|e| JobError::Unsupported(e.to_string()))?;
+        let bid = self.catalog.allocate_bid(&req.db.name)?;
+        let now = jiff::Timestamp::now().as_second();
+        let ts = ts_of(now);
+        let op = OperationRecord {
+            db: req.db.name.clone(),
+            kind: OperationKind::Backup,
+            state: OperationState::Running,
+            bid,
+            level: req.level,
+            volume_id: req.volume.id,
+            name: format!(
+                "{}/id_{bid}/level_{}/node_0/backup_{ts}",
+                req.db.name, req.level
+            ),
+            job_id: req.job_id,
+            started: now,
+            finished: None,
+            error: None,
+            bytes_total: 0,
+            bytes_done: 0,
+        };
+        self.catalog.put_operation(&op)?;
+        let protected = match &base {
+            Some(b) => chain::chain_of(&backups, b)
+                .unwrap_or_default()
+                .iter()
+                .map(chain::key)
+                .collect(),
+            None => HashSet::new(),
+        };
+        let run = self.register(&mut running, op, protected);
+        let job = task::BackupJob {
+            db: req.db,
+            volume_record: req.volume,
+            volume,
+            base,
+            ts,
+            expire: req.expire.map(|e| now + e.0),
+        };
+        self.tracker.spawn(task::run_backup(self.clone(), run, job));
+        Ok(())
+    }
+
+    /// Starts a restore in the background. The database is flagged as holding incomplete
+    /// data until the restore succeeds (design 4).
+    pub fn start_restore(self: &Arc<Self>, req: RestoreRequest) -> Result<(), JobError> {
+        let mut running = self.lock();
+        refuse_if_running(&running, &req.db.name)?;
+        let backups = self.catalog.backups()?;
+        let chain = chain::chain_of(&backups, &req.backup).ok_or_else(|| {
+            JobError::WrongState(format!(
+                "Backup '{}' is not usable: a backup it depends on is missing",
+                backup_id::id(req.volume.id, &req.backup.marker)
+            ))
+        })?;
+        let volume = confd_storage::volume::open(&req.volume)
+            .map_err(|e| JobError::Unsupported(e.to_string()))?;
+        self.catalog
+            .update_database(&req.db.name, |db| {
+                if db.state != DbState::Setup {
+                    return Err(JobError::WrongState(format!(
+                        "Database '{}' is {}; stop it (db_stop) before restoring",
+                        db.name,
+                        db.state.as_str()
+                    )));
+                }
+                db.data_incomplete = true;
+                Ok(())
+            })?
+            .ok_or_else(|| JobError::no_such_database(&req.db.name))??;
+        let now = jiff::Timestamp::now().as_second();
+        let op = OperationRecord {
+            db: req.db.name.clone(),
+            kind: OperationKind::Restore,
+            state: OperationState::Running,
+            bid: req.backup.marker.bid,
+            level: req.backup.marker.level,
+            volume_id: req.volume.id,
+            name: backup_id::path(&req.backup.marker),
+            job_id: req.job_id,
+            started: now,
+            finished: None,
+            error: None,
+            bytes_total: 0,
+            bytes_done: 0,
+        };
+        self.catalog.put_operation(&op)?;
+        let protected = chain.iter().map(chain::key).collect();
+        let run = self.register(&mut running, op, protected);
+        let job = task::RestoreJob {
+            db: req.db.name.clone(),
+            targets: req.db.node_dirs(),
+            volume,
+            chain,
+        };
+        self.tracker
+            .spawn(task::run_restore(self.clone(), run, job));
+        Ok(())
+    }
+
+    /// Cancels the running operation of `db` and waits (up to 5 s) until it has removed
+    /// what it wrote. Returns what was aborted.
+    pub async fn abort(&self, db: &str) -> Result<OperationKind, JobError> {
+        let run = self.lock().get(db).cloned().ok_or_else(|| {
+            JobError::WrongState(format!(
+                "No backup or restore is running for database '{db}'"
+            ))
+        })?;
+        run.cancel.cancel();
+        let mut done = run.done.subscribe();
+        let _ = tokio::time::timeout(Duration::from_secs(5), done.wait_for(|d| *d)).await;
+        Ok(run.op.kind)
+    }
+
+    /// `db_backup_progress`: the running operation from memory, else the last one from the
+    /// catalogue, else the "nothing has run" answer.
+    pub fn progress(&self, db: &str) -> Result<Value, JobError> {
+        if let Some(run) = self.lock().get(db).cloned() {
+            return Ok(view::running(&run.op, &run.progress.snapshot()));
+        }
+        Ok(match self.catalog.operation(db)? {
+            Some(op) => view::ended(&op),
+            None => view::nothing_ran(),
+        })
+    }
+
+    /// What is running for `db`, if anything.
+    pub fn running(&self, db: &str) -> Option<OperationKind> {
+        self.lock().get(db).map(|r| r.op.kind)
+    }
+
+    /// Backups that running operations write or read: they must not be deleted.
+    pub fn protected(&self) -> HashSet<BackupKey> {
+        self.lock()
+            .values()
+            .flat_map(|r| {
+                r.protected
+                    .iter()
+                    .cloned()
+                    .chain(std::iter::once((r.op.db.clone(), r.op.bid)))
+            })
+            .collect()
+    }
+
+    /// Cancels every operation and waits for them to record their end (design 4: on
+    /// SIGTERM cancel running operations the same way as an abort).
+    pub async fn shutdown(&self) {
+        self.root.cancel();
+        self.tracker.close();
+        if tokio::time::timeout(Duration::from_secs(15), self.tracker.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("operations did not stop within 15 s; start-up recovery will clean up");
+        }
+    }
+
+    /// Waits until no operation of `db` runs (tests and benchmarks poll progress instead;
+    /// this is for callers that need a clean state).
+    pub async fn wait_idle(&self, db: &str) {
+        let run = self.lock().get(db).cloned();
+        if let Some(run) = run {
+            let mut done = run.done.subscribe();
+            let _ = done.wait_for(|d| *d).await;
+        }
+    }
+
+    fn register(
+        &self,
+        running: &mut HashMap<String, Arc<Running>>,
+        op: OperationRecord,
+        protected: HashSet<BackupKey>,
+    ) -> Arc<Running> {
+        let run = Arc::new(Running {
+            progress: Arc::new(Progress::new()),
+            cancel: self.root.child_token(),
+            protected,
+            done: watch::channel(false).0,
+            op,
+        });
+        running.insert(run.op.db.clone(), run.clone());
+        run
+    }
+
+    fn finish(&self, db: &str) {
+        if let Some(run) = self.lock().remove(db) {
+            run.done.send_replace(true);
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Running>>> {
+        self.running.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn refuse_if_running(running: &HashMap<String, Arc<Running>>, db: &str) -> Result<(), JobError> {
+    match running.get(db) {
+        Some(r) => Err(JobError::Conflict(format!(
+            "A {} of database '{db}' is already running ({}, started by job {})",
+            match r.op.kind {
+                OperationKind::Backup => "backup",
+                OperationKind::Restore => "restore",
+            },
+            r.op.name,
+            r.op.job_id
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Node directories of a database, for restores.
+pub fn node_dirs(db: &DatabaseRecord) -> Vec<PathBuf> {
+    db.node_dirs()
+}

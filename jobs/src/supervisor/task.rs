@@ -1,0 +1,185 @@
+//! The bodies of the background tasks. Write order (design 4): the engine makes data,
+//! manifests and the status marker durable; then the catalogue entry and the operation's
+//! end are written and flushed; the clean-up of expired backups comes last.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use confd_storage::archive::Compression;
+use confd_storage::engine::{self, BackupPlan, BaseBackup, EngineError, Phase};
+use confd_storage::records::{
+    BackupRecord, DatabaseRecord, DbState, OperationState, VolumeLocation, VolumeRecord,
+};
+use confd_storage::volume::ArchiveVolume;
+
+use super::{Running, Supervisor};
+use crate::chain;
+
+/// What a backup task needs besides its [`Running`] entry.
+pub(super) struct BackupJob {
+    pub db: DatabaseRecord,
+    pub volume_record: VolumeRecord,
+    pub volume: Arc<dyn ArchiveVolume>,
+    pub base: Option<BackupRecord>,
+    pub ts: String,
+    pub expire: Option<i64>,
+}
+
+/// What a restore task needs besides its [`Running`] entry.
+pub(super) struct RestoreJob {
+    pub db: String,
+    pub targets: Vec<PathBuf>,
+    pub volume: Arc<dyn ArchiveVolume>,
+    pub chain: Vec<BackupRecord>,
+}
+
+pub(super) async fn run_backup(sup: Arc<Supervisor>, run: Arc<Running>, job: BackupJob) {
+    let result = write_backup(&run, &job).await;
+    let mut op = run.op.clone();
+    match result {
+        Ok(marker) => {
+            let record = BackupRecord {
+                volume_id: job.volume_record.id,
+                marker,
+            };
+            // The backup exists once its status marker is on the volume; the catalogue
+            // entry follows (a crash in between is repaired by the import at start-up).
+            let committed = sup.catalog.put_backup(&record);
+            let _ = sup.catalog.flush().await;
+            match committed {
+                Ok(()) => {
+                    run.progress.set_phase(Phase::CleanUp);
+                    clean_up_expired(&sup, &job).await;
+                    op.state = OperationState::Finished;
+                }
+                Err(e) => {
+                    op.state = OperationState::Failed;
+                    op.error = Some(format!(
+                        "the backup is on the volume but recording it failed: {e}"
+                    ));
+                }
+            }
+        }
+        Err(EngineError::Aborted) => op.state = OperationState::Aborted,
+        Err(e) => {
+            tracing::warn!(db = op.db, bid = op.bid, "backup failed: {e}");
+            op.state = OperationState::Failed;
+            op.error = Some(e.to_string());
+        }
+    }
+    finish(&sup, &run, op).await;
+}
+
+async fn write_backup(
+    run: &Running,
+    job: &BackupJob,
+) -> Result<confd_storage::archive::StatusMarker, EngineError> {
+    let nodes = job.db.node_dirs();
+    let mut plan = match &job.base {
+        Some(base) => BackupPlan::incremental(
+            run.op.bid,
+            &job.ts,
+            nodes,
+            BaseBackup::load(&*job.volume, base.marker.clone()).await?,
+        ),
+        None => BackupPlan::full(&job.db.name, run.op.bid, &job.ts, nodes),
+    };
+    plan.compression = if job.volume_record.has_option("nocompression") {
+        Compression::None
+    } else {
+        Compression::Zstd { level: 1 }
+    };
+    plan.expire = job.expire;
+    let summary = engine::backup(&*job.volume, &plan, &run.progress, &run.cancel).await?;
+    Ok(summary.marker)
+}
+
+/// Spec 4.3: expired backups go at the end of each backup run, on remote volumes only
+/// with `cleanvolume`; never one that is in use or that a kept backup builds on.
+async fn clean_up_expired(sup: &Supervisor, job: &BackupJob) {
+    let remote = matches!(job.volume_record.location, VolumeLocation::Remote { .. });
+    if remote && !job.volume_record.has_option("cleanvolume") {
+        return;
+    }
+    let Ok(backups) = sup.catalog.backups() else {
+        return;
+    };
+    let now = jiff::Timestamp::now().as_second();
+    for b in chain::expired_removable(
+        &backups,
+        &job.db.name,
+        job.volume_record.id,
+        now,
+        &sup.protected(),
+    ) {
+        let m = &b.marker;
+        match engine::delete_backup(&*job.volume, &m.db, m.bid, m.level).await {
+            Ok(()) => {
+                let _ = sup.catalog.remove_backup(&m.db, m.bid);
+                tracing::info!(db = m.db, bid = m.bid, "removed expired backup");
+            }
+            Err(e) => tracing::warn!(
+                db = m.db,
+                bid = m.bid,
+                "removing expired backup failed: {e}"
+            ),
+        }
+    }
+}
+
+pub(super) async fn run_restore(sup: Arc<Supervisor>, run: Arc<Running>, job: RestoreJob) {
+    let markers: Vec<_> = job.chain.iter().map(|b| b.marker.clone()).collect();
+    let result = engine::restore(
+        &*job.volume,
+        &markers,
+        &job.targets,
+        &run.progress,
+        &run.cancel,
+    )
+    .await;
+    let mut op = run.op.clone();
+    match result {
+        Ok(_) => {
+            let updated = sup.catalog.update_database(&job.db, |db| {
+                db.data_incomplete = false;
+                db.state = DbState::Running;
+                Ok::<(), ()>(())
+            });
+            match updated {
+                Ok(Some(Ok(_))) => op.state = OperationState::Finished,
+                _ => {
+                    op.state = OperationState::Failed;
+                    op.error = Some(format!(
+                        "database '{}' disappeared during the restore",
+                        job.db
+                    ));
+                }
+            }
+        }
+        Err(EngineError::Aborted) => op.state = OperationState::Aborted,
+        Err(e) => {
+            tracing::warn!(db = op.db, "restore failed: {e}");
+            op.state = OperationState::Failed;
+            op.error = Some(e.to_string());
+        }
+    }
+    finish(&sup, &run, op).await;
+}
+
+async fn finish(sup: &Supervisor, run: &Running, mut op: confd_storage::records::OperationRecord) {
+    let s = run.progress.snapshot();
+    op.bytes_total = s.bytes_total;
+    op.bytes_done = if op.state == OperationState::Finished {
+        s.bytes_total
+    } else {
+        s.bytes_done
+    };
+    op.finished = Some(jiff::Timestamp::now().as_second());
+    if let Err(e) = sup.catalog.put_operation(&op) {
+        tracing::error!(db = op.db, "recording the end of the operation failed: {e}");
+    }
+    if let Err(e) = sup.catalog.flush().await {
+        tracing::error!(db = op.db, "flushing the catalogue failed: {e}");
+    }
+    sup.finish(&op.db);
+}
