@@ -200,7 +200,6 @@ fn start_then_result() {
 }
 
 #[test]
-#[ignore = "needs the daemon's db_backup_progress job (not registered yet)"]
 fn watch_ends_when_no_operation_is_running() {
     let d = TestDaemon::start();
     let o = client(
@@ -209,5 +208,90 @@ fn watch_ends_when_no_operation_is_running() {
         &[],
     );
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
-    assert!(stdout(&o).ends_with('\n'));
+    assert!(
+        stdout(&o).contains("No backup or restore has run"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// Exasol's documented procedure, word for word as a shell passes it.
+#[test]
+fn documented_backup_procedure_works_verbatim() {
+    let d = TestDaemon::start();
+    // confd_client db_backup_start db_name: MY_DATABASE backup_volume_name: r0001 level: 0 expire: '1w'
+    let start = ok(&client(
+        &d,
+        &[
+            "db_backup_start",
+            "db_name:",
+            "MY_DATABASE",
+            "backup_volume_name:",
+            "r0001",
+            "level:",
+            "0",
+            "expire:",
+            "1w",
+        ],
+        &[],
+    ));
+    assert_eq!(start, "OK\n");
+    let watched = ok(&client(
+        &d,
+        &["db_backup_progress", "db_name:", "MY_DATABASE", "--watch"],
+        &[],
+    ));
+    assert!(
+        watched.contains("Backup has been successfully finished"),
+        "{watched}"
+    );
+    let progress = ok(&client(
+        &d,
+        &["db_backup_progress", "db_name:", "MY_DATABASE"],
+        &[],
+    ));
+    assert!(
+        progress.contains("Comment: Backup has been successfully finished\n"),
+        "{progress}"
+    );
+    assert!(progress.contains("Progress: 100\n"), "{progress}");
+    assert!(progress.contains("Volume ID: 10001\n"), "{progress}");
+    let list = ok(&client(
+        &d,
+        &["db_backup_list", "db_name:", "MY_DATABASE"],
+        &[],
+    ));
+    let id_line = list
+        .lines()
+        .find(|l| l.trim_start().starts_with("id: "))
+        .expect("an id line");
+    let id = id_line
+        .trim_start()
+        .trim_start_matches("id: ")
+        .trim_matches('\'');
+    assert!(
+        id.starts_with("10001 MY_DATABASE/id_1/level_0/node_0/backup_"),
+        "{list}"
+    );
+    // backup_list: '[<id>]' — a YAML flow sequence whose item contains spaces.
+    let deleted = ok(&client(
+        &d,
+        &[
+            "db_backups_delete",
+            "db_name:",
+            "MY_DATABASE",
+            "backup_list:",
+            &format!("[{id}]"),
+        ],
+        &[],
+    ));
+    assert_eq!(deleted, "OK\n");
+    assert_eq!(
+        ok(&client(
+            &d,
+            &["db_backup_list", "db_name:", "MY_DATABASE"],
+            &[]
+        )),
+        "[]\n"
+    );
 }

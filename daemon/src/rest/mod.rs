@@ -14,7 +14,9 @@ use std::sync::{Arc, LazyLock};
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::{Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -196,7 +198,8 @@ pub fn served_routes() -> Vec<(String, String)> {
 }
 
 /// The REST router: the endpoint table, Basic auth for `exaadm` on the API routes, JSON
-/// answers for unknown routes (404) and methods (405), the body limit (413).
+/// answers for unknown routes (404) and methods (405), the body limit (413), bodies read
+/// in full before any answer.
 pub fn router(state: RestState) -> Router {
     let mut api = Router::new();
     let mut public = Router::new();
@@ -212,10 +215,26 @@ pub fn router(state: RestState) -> Router {
         .fallback(no_route)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
+        .layer(middleware::from_fn(read_body))
         .layer(DefaultBodyLimit::max(crate::MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::internal("a REST handler panicked").into_response()
         }))
+}
+
+/// Reads the whole body (up to the limit) before anything answers. Over HTTP/2, an answer
+/// sent while the client still sends its body ends the stream with a reset that curl
+/// reports as an error (92) instead of the answer, e.g. a 401 or 404 to a request with a
+/// body; with the body read first, every client sees the answer.
+async fn read_body(req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    match Bytes::from_request(Request::from_parts(parts.clone(), body), &()).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(rejection) => ApiError::from(JsonRejection::from(rejection)).into_response(),
+    }
 }
 
 /// Authenticates the caller (Basic) and lets only `exaadm` members (or root) through.

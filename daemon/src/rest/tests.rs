@@ -93,7 +93,9 @@ fn every_served_route_is_documented_and_every_documented_route_is_served() {
     let mut documented = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {
-            documented.insert((method.to_ascii_uppercase(), path.clone()));
+            if ["get", "put", "post", "delete", "patch"].contains(&method.as_str()) {
+                documented.insert((method.to_ascii_uppercase(), path.clone()));
+            }
         }
     }
     assert_eq!(served, documented);

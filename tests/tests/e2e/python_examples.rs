@@ -25,3 +25,52 @@ fn volumes_lists_and_adds_a_file_volume() {
         stdout_ok(&d.python("print(proxy.job_exec('remote_volume_list')['result_output'])"));
     assert_eq!(listed, "['r0001', 'r0002']\n");
 }
+
+#[test]
+fn backup_restore_and_abort_examples_run_the_documented_procedures() {
+    let d = TestDaemon::start();
+    let data = d.state_dir().join("databases/MY_DATABASE");
+    let before = confd_tests::tree_hash(&data);
+    let out = stdout_ok(&d.python_example(
+        "backup.py",
+        &["--volume", "r0001", "--level", "0", "--expire", "1w"],
+    ));
+    assert!(
+        out.contains("Backup has been successfully finished"),
+        "{out}"
+    );
+    assert!(
+        out.contains("10001 MY_DATABASE/id_1/level_0/node_0/backup_"),
+        "{out}"
+    );
+    assert!(out.contains("100%"), "{out}");
+
+    std::fs::write(data.join("node_0/VERSION"), "changed after the backup").unwrap();
+    let out = stdout_ok(&d.python_example("restore.py", &[]));
+    assert!(
+        out.contains("Restore has been successfully finished"),
+        "{out}"
+    );
+    assert!(out.ends_with("database MY_DATABASE is running\n"), "{out}");
+    assert_eq!(
+        confd_tests::tree_hash(&data),
+        before,
+        "restore.py did not bring the data back"
+    );
+
+    let out = stdout_ok(&d.python_example("abort_backup.py", &[]));
+    assert_eq!(
+        out,
+        "nothing aborted: No backup or restore is running for database 'MY_DATABASE'\n"
+    );
+}
+
+#[test]
+fn abort_example_stops_a_running_backup() {
+    let d = TestDaemon::start_with(|c| c.demo_size = 256 << 20);
+    let out = stdout_ok(&d.python_example("abort_backup.py", &["--start", "r0001"]));
+    assert_eq!(
+        out,
+        "Backup has been aborted\nnew backups listed after the abort: 0\n"
+    );
+}
