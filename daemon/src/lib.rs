@@ -65,6 +65,7 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     let dispatcher = Arc::new(Dispatcher::new(prepared.services.clone(), prepared.epoch));
     let mut servers = tokio::task::JoinSet::new();
     let mut handles = Vec::new();
+    let http_metrics = monitor::HttpMetrics::default();
 
     let xmlrpc_listener = bind(config.xmlrpc_listen, "XML-RPC")?;
     let xmlrpc_addr = xmlrpc_listener.local_addr()?;
@@ -78,7 +79,11 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         .fallback(xmlrpc::handle)
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(CatchPanicLayer::new());
+        .layer(CatchPanicLayer::new())
+        .layer(axum::middleware::from_fn_with_state(
+            (http_metrics.clone(), "xmlrpc"),
+            monitor::track,
+        ));
     let tls = tls::server_config(&prepared.tls)?;
     let handle = Handle::new();
     let server = axum_server::from_tcp(xmlrpc_listener)?
@@ -91,7 +96,11 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     let rest_addr = rest_listener.local_addr()?;
     let router = rest::router(rest::RestState {
         dispatcher: dispatcher.clone(),
-    });
+    })
+    .layer(axum::middleware::from_fn_with_state(
+        (http_metrics.clone(), "rest"),
+        monitor::track,
+    ));
     let handle = Handle::new();
     let server = axum_server::from_tcp(rest_listener)?
         .acceptor(RustlsAcceptor::new(tls).acceptor(NoDelayAcceptor::new()))
@@ -103,7 +112,8 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     let metrics_addr = metrics_listener.local_addr()?;
     let handle = Handle::new();
     let server = axum_server::from_tcp(metrics_listener)?.handle(handle.clone());
-    servers.spawn(server.serve(monitor::router(prepared.services.clone()).into_make_service()));
+    servers
+        .spawn(server.serve(monitor::router(dispatcher.clone(), http_metrics).into_make_service()));
     handles.push(handle);
 
     let xmlrpc_url = format!(

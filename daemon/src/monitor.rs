@@ -1,27 +1,238 @@
-//! Monitoring listener (plain HTTP, loopback by default): `GET /health`.
+//! Monitoring listener (plain HTTP, loopback by default): `GET /health` and `GET /metrics`
+//! (Prometheus text format, design 5.4). Gauges are computed from the catalogue and the
+//! supervisor when scraped; counters come from the dispatcher, the supervisor and the
+//! HTTP layer.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use confd_jobs::Services;
+use confd_jobs::Dispatcher;
+use confd_storage::records::{OperationKind, OperationState};
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+type Labels = Vec<(String, String)>;
+
+/// Request counters and latencies of the HTTPS listeners, shared with their middleware.
+#[derive(Clone)]
+pub struct HttpMetrics {
+    requests: Family<Labels, Counter>,
+    latency: Family<Labels, Histogram, fn() -> Histogram>,
+}
+
+impl Default for HttpMetrics {
+    fn default() -> Self {
+        HttpMetrics {
+            requests: Family::default(),
+            latency: Family::new_with_constructor(|| {
+                Histogram::new(exponential_buckets(0.000_1, 2.0, 16))
+            }),
+        }
+    }
+}
+
+/// Middleware recording one request of `listener` (`xmlrpc`, `rest`).
+pub async fn track(
+    State((metrics, listener)): State<(HttpMetrics, &'static str)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    metrics
+        .requests
+        .get_or_create(&vec![
+            ("listener".into(), listener.into()),
+            ("status".into(), status),
+        ])
+        .inc();
+    metrics
+        .latency
+        .get_or_create(&vec![("listener".into(), listener.into())])
+        .observe(started.elapsed().as_secs_f64());
+    response
+}
+
+#[derive(Clone)]
+struct MonitorState {
+    dispatcher: Arc<Dispatcher>,
+    http: HttpMetrics,
+}
 
 /// Routes of the monitoring listener.
-pub fn router(services: Arc<Services>) -> Router {
+pub fn router(dispatcher: Arc<Dispatcher>, http: HttpMetrics) -> Router {
     Router::new()
         .route("/health", get(health))
-        .with_state(services)
+        .route("/metrics", get(metrics))
+        .with_state(MonitorState { dispatcher, http })
 }
 
 /// 200 `ok` when the catalogue answers, 503 otherwise.
-async fn health(State(services): State<Arc<Services>>) -> (StatusCode, String) {
-    match services.catalog.databases() {
+async fn health(State(state): State<MonitorState>) -> (StatusCode, String) {
+    match state.dispatcher.services().catalog.databases() {
         Ok(dbs) => (StatusCode::OK, format!("ok: {} database(s)\n", dbs.len())),
         Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,
             format!("catalogue unavailable: {e}\n"),
         ),
     }
+}
+
+async fn metrics(State(state): State<MonitorState>) -> Response {
+    match render(&state) {
+        Ok(text) => (
+            [(
+                header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("metrics unavailable: {e}\n"),
+        )
+            .into_response(),
+    }
+}
+
+fn label(pairs: &[(&str, &str)]) -> Labels {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+fn render(state: &MonitorState) -> anyhow::Result<String> {
+    let services = state.dispatcher.services();
+    let catalog = &services.catalog;
+    let mut registry = Registry::default();
+
+    let last_success = Family::<Labels, Gauge>::default();
+    let running = Family::<Labels, Gauge>::default();
+    let last_duration = Family::<Labels, Gauge<f64, std::sync::atomic::AtomicU64>>::default();
+    let backups = catalog.backups()?;
+    for db in catalog.databases()? {
+        let l = label(&[("db", &db.name)]);
+        let newest = backups
+            .iter()
+            .filter(|b| b.marker.db == db.name)
+            .map(|b| b.marker.committed_at)
+            .max();
+        if let Some(t) = newest {
+            last_success.get_or_create(&l).set(t);
+        }
+        let is_running = services.backups.running(&db.name) == Some(OperationKind::Backup);
+        running.get_or_create(&l).set(i64::from(is_running));
+        if let Some(op) = catalog.operation(&db.name)?
+            && let Some(end) = op.finished
+        {
+            let kind = if op.kind == OperationKind::Backup {
+                "backup"
+            } else {
+                "restore"
+            };
+            last_duration
+                .get_or_create(&label(&[("db", &db.name), ("type", kind)]))
+                .set((end - op.started) as f64);
+        }
+    }
+    registry.register(
+        "confd_backup_last_success_timestamp_seconds",
+        "Commit time of the newest backup of the database",
+        last_success,
+    );
+    registry.register(
+        "confd_backup_running",
+        "1 while a backup of the database runs",
+        running,
+    );
+    registry.register(
+        "confd_operation_last_duration_seconds",
+        "Duration of the last backup or restore of the database",
+        last_duration,
+    );
+
+    let ended = Family::<Labels, Counter>::default();
+    for ((db, kind, outcome), n) in services.backups.counters.outcomes() {
+        let kind = if kind == OperationKind::Backup {
+            "backup"
+        } else {
+            "restore"
+        };
+        let outcome = match outcome {
+            OperationState::Finished => "succeeded",
+            OperationState::Aborted => "aborted",
+            OperationState::Failed | OperationState::Running => "failed",
+        };
+        ended
+            .get_or_create(&label(&[("db", &db), ("type", kind), ("outcome", outcome)]))
+            .inc_by(n);
+    }
+    registry.register(
+        "confd_operations",
+        "Backups and restores that ended since the daemon started, by outcome",
+        ended,
+    );
+    let bytes = Family::<Labels, Counter>::default();
+    for (db, n) in services.backups.counters.backup_bytes() {
+        bytes.get_or_create(&label(&[("db", &db)])).inc_by(n);
+    }
+    registry.register(
+        "confd_backup_bytes",
+        "Bytes stored by backups since the daemon started",
+        bytes,
+    );
+
+    let used = Family::<Labels, Gauge>::default();
+    for v in catalog.volumes()? {
+        let total: u64 = backups
+            .iter()
+            .filter(|b| b.volume_id == v.id)
+            .flat_map(|b| b.marker.manifests.iter().map(|m| m.data_size + m.size))
+            .sum();
+        used.get_or_create(&label(&[("volume", &v.name), ("id", &v.id.to_string())]))
+            .set(i64::try_from(total).unwrap_or(i64::MAX));
+    }
+    registry.register(
+        "confd_volume_used_bytes",
+        "Bytes of catalogued backups on the volume",
+        used,
+    );
+
+    let jobs = Family::<Labels, Counter>::default();
+    for ((job, result), n) in state.dispatcher.counters.snapshot() {
+        jobs.get_or_create(&label(&[("job", &job), ("result", result)]))
+            .inc_by(n);
+    }
+    registry.register(
+        "confd_jobs",
+        "Job calls since the daemon started, by job and result",
+        jobs,
+    );
+    registry.register(
+        "confd_http_requests",
+        "HTTPS requests by listener and status",
+        state.http.requests.clone(),
+    );
+    registry.register(
+        "confd_http_request_duration_seconds",
+        "HTTPS request latency by listener",
+        state.http.latency.clone(),
+    );
+
+    let mut text = String::new();
+    encode(&mut text, &registry)?;
+    Ok(text)
 }

@@ -20,6 +20,7 @@ use crate::params;
 use crate::registry::{self, Registry};
 use crate::result_code::ResultCode;
 use crate::services::Services;
+use crate::stats::JobCounters;
 
 /// The outcome of one job call: what the result struct carries.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,6 +57,8 @@ struct Running {
 
 /// Runs jobs by name for any edge (XML-RPC, REST).
 pub struct Dispatcher {
+    /// Calls per job and result since start, for monitoring.
+    pub counters: JobCounters,
     registry: Registry,
     services: Arc<Services>,
     epoch: u64,
@@ -67,6 +70,7 @@ impl Dispatcher {
     /// A dispatcher for this daemon start (`epoch` from [`confd_storage::Catalog::next_epoch`]).
     pub fn new(services: Arc<Services>, epoch: u64) -> Self {
         Dispatcher {
+            counters: JobCounters::default(),
             registry: registry::registry(),
             services,
             epoch,
@@ -288,6 +292,7 @@ impl Dispatcher {
                 revision: None,
             },
         };
+        self.counters.count(name, outcome.code.name());
         record.state = JobState::Finished;
         record.result_code = Some(outcome.code.number());
         record.result_name = Some(outcome.code.name().into());

@@ -26,6 +26,7 @@ pub mod recovery;
 pub mod registry;
 pub mod result_code;
 pub mod services;
+pub mod stats;
 pub mod supervisor;
 pub mod units;
 

@@ -202,7 +202,7 @@ pub struct BackupRecord {
 }
 
 /// Backup or restore.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OperationKind {
     /// Writing a backup.
@@ -212,7 +212,7 @@ pub enum OperationKind {
 }
 
 /// Where an operation ended up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OperationState {
     /// In progress (or interrupted by a crash, until start-up recovery runs).

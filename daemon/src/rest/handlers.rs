@@ -20,8 +20,9 @@ use super::model::{
 #[derive(IntoResponses)]
 #[allow(dead_code)] // documentation only
 pub enum CommonErrors {
-    /// A parameter is invalid or missing (`INVALID_PARAMETER`, `MISSING_PARAMETER`,
-    /// `UNSUPPORTED`), named in the message.
+    /// A parameter or body field is invalid, unknown or missing (`INVALID_PARAMETER`,
+    /// `MISSING_PARAMETER`, `UNSUPPORTED`), or the JSON body is malformed (`BAD_REQUEST`);
+    /// the message names the problem.
     #[response(status = 400)]
     BadRequest(ApiErrorBody),
     /// No or wrong credentials, or the user is not in group `exaadm`.

@@ -28,6 +28,7 @@ use crate::backup_id;
 use crate::chain::{self, BackupKey};
 use crate::error::JobError;
 use crate::expiry::{Expire, ts_of};
+use crate::stats::OperationCounters;
 
 /// A backup to start.
 pub struct BackupRequest {
@@ -68,6 +69,8 @@ struct Running {
 /// Owns the running backups and restores.
 pub struct Supervisor {
     catalog: Arc<Catalog>,
+    /// Ended operations since start, for monitoring.
+    pub counters: OperationCounters,
     running: Mutex<HashMap<String, Arc<Running>>>,
     tracker: TaskTracker,
     root: CancellationToken,
@@ -78,6 +81,7 @@ impl Supervisor {
     pub fn new(catalog: Arc<Catalog>) -> Arc<Self> {
         Arc::new(Supervisor {
             catalog,
+            counters: OperationCounters::default(),
             running: Mutex::new(HashMap::new()),
             tracker: TaskTracker::new(),
             root: CancellationToken::new(),

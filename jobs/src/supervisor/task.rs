@@ -36,8 +36,10 @@ pub(super) struct RestoreJob {
 pub(super) async fn run_backup(sup: Arc<Supervisor>, run: Arc<Running>, job: BackupJob) {
     let result = write_backup(&run, &job).await;
     let mut op = run.op.clone();
+    let mut stored = 0;
     match result {
         Ok(marker) => {
+            stored = marker.totals.bytes_stored;
             let record = BackupRecord {
                 volume_id: job.volume_record.id,
                 marker,
@@ -67,7 +69,7 @@ pub(super) async fn run_backup(sup: Arc<Supervisor>, run: Arc<Running>, job: Bac
             op.error = Some(e.to_string());
         }
     }
-    finish(&sup, &run, op).await;
+    finish(&sup, &run, op, stored).await;
 }
 
 async fn write_backup(
@@ -163,10 +165,15 @@ pub(super) async fn run_restore(sup: Arc<Supervisor>, run: Arc<Running>, job: Re
             op.error = Some(e.to_string());
         }
     }
-    finish(&sup, &run, op).await;
+    finish(&sup, &run, op, 0).await;
 }
 
-async fn finish(sup: &Supervisor, run: &Running, mut op: confd_storage::records::OperationRecord) {
+async fn finish(
+    sup: &Supervisor,
+    run: &Running,
+    mut op: confd_storage::records::OperationRecord,
+    stored: u64,
+) {
     let s = run.progress.snapshot();
     op.bytes_total = s.bytes_total;
     op.bytes_done = if op.state == OperationState::Finished {
@@ -181,5 +188,6 @@ async fn finish(sup: &Supervisor, run: &Running, mut op: confd_storage::records:
     if let Err(e) = sup.catalog.flush().await {
         tracing::error!(db = op.db, "flushing the catalogue failed: {e}");
     }
+    sup.counters.ended(&op.db, op.kind, op.state, stored);
     sup.finish(&op.db);
 }

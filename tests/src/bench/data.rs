@@ -154,7 +154,11 @@ pub enum Cache {
 impl Cache {
     /// Cold if dropping the page cache works here, else warm.
     pub fn detect() -> Self {
-        if drop_caches() { Self::Cold } else { Self::Warm }
+        if drop_caches() {
+            Self::Cold
+        } else {
+            Self::Warm
+        }
     }
 
     /// Describes the policy for the header.

@@ -85,7 +85,9 @@ pub fn main(args: Vec<String>) -> anyhow::Result<()> {
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--only" => {
-                let names = it.next().with_context(|| format!("--only needs a name\n{USAGE}"))?;
+                let names = it
+                    .next()
+                    .with_context(|| format!("--only needs a name\n{USAGE}"))?;
                 let sel = only.get_or_insert_with(Selection::default);
                 for name in names.split(',') {
                     sel.add(name.trim())?;
@@ -121,13 +123,7 @@ pub fn main(args: Vec<String>) -> anyhow::Result<()> {
         xmlrpc::calls_per_second(5_000)?;
     }
     if sel.any_backup() {
-        backup::run(
-            &sel,
-            backup::Sizes {
-                total: size,
-                nodes,
-            },
-        )?;
+        backup::run(&sel, backup::Sizes { total: size, nodes })?;
     }
     if sel.rss {
         rss::peak_rss(rss_size, nodes)?;

@@ -4,6 +4,7 @@
 
 mod backup;
 mod bad_input;
+mod monitoring;
 mod python_examples;
 mod rest;
 mod xmlrpc;

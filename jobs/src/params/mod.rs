@@ -4,13 +4,17 @@
 //! job never sees a raw value.
 
 use std::collections::BTreeMap;
-use std::fmt::Display;
-use std::str::FromStr;
 
 use serde_json::Value;
 
 use crate::error::JobError;
 use crate::job::JobSpec;
+
+mod names;
+mod reader;
+
+pub use names::{ObjectName, VolumeRef};
+pub use reader::ParamReader;
 
 /// The type of a parameter, as `job_help` shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,197 +187,6 @@ pub fn check(
         }
     }
     Ok(ParamReader { values })
-}
-
-/// Checked parameter values, read by a job's `Params::from_params`.
-#[derive(Debug, Default)]
-pub struct ParamReader {
-    values: BTreeMap<String, Value>,
-}
-
-impl ParamReader {
-    /// True when the parameter was given.
-    pub fn has(&self, name: &str) -> bool {
-        self.values.contains_key(name)
-    }
-
-    /// The raw (checked) value.
-    pub fn value(&self, name: &str) -> Option<&Value> {
-        self.values.get(name)
-    }
-
-    /// A mandatory string.
-    pub fn str(&self, name: &str) -> Result<String, JobError> {
-        self.opt_str(name)?
-            .ok_or_else(|| JobError::MissingParameter(name.to_owned()))
-    }
-
-    /// An optional string (a `StrOrInt` integer comes back as its decimal text).
-    pub fn opt_str(&self, name: &str) -> Result<Option<String>, JobError> {
-        Ok(match self.values.get(name) {
-            None => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Number(n)) => Some(n.to_string()),
-            Some(other) => {
-                return Err(JobError::invalid(
-                    name,
-                    format!("expected a string, got {}", describe(other)),
-                ));
-            }
-        })
-    }
-
-    /// A mandatory integer.
-    pub fn int(&self, name: &str) -> Result<i64, JobError> {
-        self.opt_int(name)?
-            .ok_or_else(|| JobError::MissingParameter(name.to_owned()))
-    }
-
-    /// An optional integer (strings of digits accepted).
-    pub fn opt_int(&self, name: &str) -> Result<Option<i64>, JobError> {
-        Ok(match self.values.get(name) {
-            None => None,
-            Some(Value::Number(n)) if n.is_i64() => n.as_i64(),
-            Some(Value::String(s)) => Some(
-                s.trim()
-                    .parse()
-                    .map_err(|_| JobError::invalid(name, format!("'{s}' is not an integer")))?,
-            ),
-            Some(other) => {
-                return Err(JobError::invalid(
-                    name,
-                    format!("expected an integer, got {}", describe(other)),
-                ));
-            }
-        })
-    }
-
-    /// An optional boolean with a default.
-    pub fn bool_or(&self, name: &str, default: bool) -> bool {
-        match self.values.get(name) {
-            Some(Value::Bool(b)) => *b,
-            _ => default,
-        }
-    }
-
-    /// An optional list (empty when absent).
-    pub fn list(&self, name: &str) -> Vec<Value> {
-        match self.values.get(name) {
-            Some(Value::Array(items)) => items.clone(),
-            _ => Vec::new(),
-        }
-    }
-
-    /// An optional list of strings (numbers accepted as text).
-    pub fn str_list(&self, name: &str) -> Result<Vec<String>, JobError> {
-        self.list(name)
-            .into_iter()
-            .map(|v| match v {
-                Value::String(s) => Ok(s),
-                Value::Number(n) => Ok(n.to_string()),
-                other => Err(JobError::invalid(
-                    name,
-                    format!("list items must be strings, got {}", describe(&other)),
-                )),
-            })
-            .collect()
-    }
-
-    /// A mandatory string parsed with `FromStr`; the parse error becomes the reason.
-    pub fn parse<T: FromStr<Err: Display>>(&self, name: &str) -> Result<T, JobError> {
-        self.opt_parse(name)?
-            .ok_or_else(|| JobError::MissingParameter(name.to_owned()))
-    }
-
-    /// An optional string parsed with `FromStr`.
-    pub fn opt_parse<T: FromStr<Err: Display>>(&self, name: &str) -> Result<Option<T>, JobError> {
-        self.opt_str(name)?
-            .map(|s| {
-                s.parse::<T>()
-                    .map_err(|e| JobError::invalid(name, e.to_string()))
-            })
-            .transpose()
-    }
-}
-
-/// A validated object name (database, volume): letters, digits, `_`, `-`, `.`; no `/`,
-/// no `..`, not empty, at most 128 characters. Names become directory names, so this is
-/// the guard against path traversal.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ObjectName(String);
-
-impl ObjectName {
-    /// The name as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl Display for ObjectName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl FromStr for ObjectName {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
-        if s.is_empty() {
-            return Err("the name is empty".into());
-        }
-        if s.len() > 128 {
-            return Err(format!(
-                "the name is longer than 128 characters ({})",
-                s.len()
-            ));
-        }
-        if s.contains('/') || s.contains("..") || s.contains('\0') || s.starts_with('.') {
-            return Err(format!(
-                "'{s}' is not a valid name: '/', '..', NUL and a leading '.' are not allowed"
-            ));
-        }
-        if let Some(c) = s.chars().find(|c| !ok_char(*c)) {
-            return Err(format!(
-                "'{s}' is not a valid name: character {c:?} is not allowed (use letters, digits, '_', '-', '.')"
-            ));
-        }
-        Ok(ObjectName(s.to_owned()))
-    }
-}
-
-/// A volume given by ID or by name; the ID wins when both are given (spec 3.4).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum VolumeRef {
-    /// By numeric ID.
-    Id(u32),
-    /// By name.
-    Name(String),
-}
-
-impl VolumeRef {
-    /// Reads `id_param`, else `name_param`; at least one must be present.
-    pub fn read(p: &ParamReader, id_param: &str, name_param: &str) -> Result<Self, JobError> {
-        if let Some(id) = p.opt_int(id_param)? {
-            let id = u32::try_from(id)
-                .map_err(|_| JobError::invalid(id_param, format!("{id} is not a volume ID")))?;
-            return Ok(VolumeRef::Id(id));
-        }
-        match p.opt_str(name_param)? {
-            Some(name) => Ok(VolumeRef::Name(name)),
-            None => Err(JobError::MissingParameter(id_param.to_owned())),
-        }
-    }
-}
-
-impl Display for VolumeRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            VolumeRef::Id(id) => write!(f, "with ID {id}"),
-            VolumeRef::Name(name) => write!(f, "'{name}'"),
-        }
-    }
 }
 
 #[cfg(test)]

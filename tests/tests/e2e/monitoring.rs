@@ -1,0 +1,42 @@
+//! `/health` and `/metrics` on the monitoring listener, read with curl as Prometheus would.
+
+use confd_tests::{TestDaemon, stdout_ok};
+
+#[test]
+fn metrics_show_backups_jobs_and_requests() {
+    let d = TestDaemon::start();
+    let comment = stdout_ok(&d.python(
+        "import time\n\
+         proxy.job_exec('db_list')\n\
+         proxy.job_exec('db_backup_start', {'params': {'db_name': 'MY_DATABASE', 'backup_volume_name': 'r0001', 'level': 0}})\n\
+         while True:\n    c = proxy.job_exec('db_backup_progress', {'params': {'db_name': 'MY_DATABASE'}})['result_output']['Comment']\n    if 'active' not in c and 'started' not in c:\n        break\n    time.sleep(0.02)\n\
+         print(c)",
+    ));
+    assert_eq!(comment, "Backup has been successfully finished\n");
+    let text = stdout_ok(&d.curl(&[&format!("{}/metrics", d.metrics_url())]));
+    for expected in [
+        "confd_backup_last_success_timestamp_seconds{db=\"MY_DATABASE\"} ",
+        "confd_backup_running{db=\"MY_DATABASE\"} 0",
+        "confd_operations_total{db=\"MY_DATABASE\",type=\"backup\",outcome=\"succeeded\"} 1",
+        "confd_jobs_total{job=\"db_list\",result=\"OK\"} 1",
+        "confd_jobs_total{job=\"db_backup_start\",result=\"OK\"} 1",
+        "confd_http_requests_total{listener=\"xmlrpc\",status=\"200\"} ",
+        "confd_volume_used_bytes{volume=\"r0001\",id=\"10001\"} ",
+        "confd_http_request_duration_seconds_bucket{",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    let used_line = text
+        .lines()
+        .find(|l| l.starts_with("confd_volume_used_bytes{volume=\"r0001\""))
+        .unwrap();
+    let used: u64 = used_line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(used > 0, "{used_line}");
+}
+
+#[test]
+fn health_answers_ok() {
+    let d = TestDaemon::start();
+    let health = stdout_ok(&d.curl(&["--fail", &format!("{}/health", d.metrics_url())]));
+    assert_eq!(health, "ok: 1 database(s)\n");
+}
