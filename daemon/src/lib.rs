@@ -24,7 +24,7 @@ use axum::routing::get;
 use axum_server::Handle;
 use axum_server::accept::NoDelayAcceptor;
 use axum_server::tls_rustls::RustlsAcceptor;
-use confd_jobs::{Dispatcher, Services};
+use confd_jobs::{Dispatcher, Services, client_settings};
 use tower_http::catch_panic::CatchPanicLayer;
 
 pub use config::Config;
@@ -124,13 +124,24 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         "https://{}",
         SocketAddr::new(client_ip(rest_addr.ip()), rest_addr.port())
     );
-    setup::write_client_settings(
-        &config.state_dir,
+    // Keep the stored password unless this start set a new one (first start).
+    let password = match (
+        &prepared.new_admin_password,
+        client_settings::read(&config.state_dir),
+    ) {
+        (Some(new), _) => new.clone(),
+        (None, Some(old)) => old.password,
+        (None, None) => String::new(),
+    };
+    let settings = client_settings::ClientSettings {
         xmlrpc_url,
         rest_url,
-        prepared.tls.ca_cert.clone(),
-        prepared.new_admin_password.as_deref(),
-    )?;
+        user: setup::ADMIN.into(),
+        password,
+        ca_cert: prepared.tls.ca_cert.clone(),
+    };
+    client_settings::write(&config.state_dir, &settings)
+        .with_context(|| format!("writing {}/client.json", config.state_dir.display()))?;
     tracing::info!(%xmlrpc_addr, %rest_addr, %metrics_addr, state_dir = %config.state_dir.display(), "confd is serving");
 
     Ok(Daemon {

@@ -18,8 +18,10 @@ async fn main() -> anyhow::Result<()> {
         eprintln!("admin password: {password}");
     }
     eprintln!(
-        "confd ready: XML-RPC https://{} (state {}); try: confd_client db_list",
+        "confd ready: XML-RPC https://{}, REST https://{}, metrics http://{} (state {}); try: confd_client db_list",
         daemon.xmlrpc_addr,
+        daemon.rest_addr,
+        daemon.metrics_addr,
         daemon.state_dir.display()
     );
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

@@ -1,7 +1,7 @@
 //! Start-up: state directory, catalogue, recovery, TLS material, the admin user, the
 //! embedded demo (design 6) and `client.json`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context as _;
@@ -12,14 +12,14 @@ use confd_jobs::job::remote_volume_add::{self, add_remote_volume};
 use confd_jobs::job::st_volume_create::create_local_volume;
 use confd_jobs::params::ObjectName;
 use confd_storage::Catalog;
-use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::tls::{self, TlsFiles};
 
 /// Name of the demo database.
 pub const DEMO_DATABASE: &str = "MY_DATABASE";
-const ADMIN: &str = "admin";
+/// The user created on first start.
+pub const ADMIN: &str = "admin";
 const ADMIN_UID: u32 = 1000;
 
 /// What start-up produced.
@@ -126,71 +126,11 @@ fn create_demo(services: &Services, size: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Connection settings for clients on this machine (`confd_client`, the Python examples).
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ClientSettings {
-    /// `https://127.0.0.1:<port>`.
-    pub xmlrpc_url: String,
-    /// `https://127.0.0.1:<port>`.
-    pub rest_url: String,
-    /// User name.
-    pub user: String,
-    /// Password of `user`.
-    pub password: String,
-    /// CA certificate to trust.
-    pub ca_cert: PathBuf,
-}
-
-/// Writes `client.json` (mode 0600). Keeps the stored password unless a new one was set.
-pub fn write_client_settings(
-    dir: &Path,
-    xmlrpc_url: String,
-    rest_url: String,
-    ca_cert: PathBuf,
-    new_password: Option<&str>,
-) -> anyhow::Result<()> {
-    let path = dir.join("client.json");
-    let old: Option<ClientSettings> = std::fs::read(&path)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok());
-    let password = match (new_password, old) {
-        (Some(p), _) => p.to_owned(),
-        (None, Some(old)) => old.password,
-        (None, None) => String::new(),
-    };
-    let settings = ClientSettings {
-        xmlrpc_url,
-        rest_url,
-        user: ADMIN.into(),
-        password,
-        ca_cert,
-    };
-    let tmp = dir.join("client.json.partial");
-    write_private(&tmp, &serde_json::to_vec_pretty(&settings)?)?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
-}
-
 fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::create_dir_all(dir)
         .with_context(|| format!("creating the state directory {}", dir.display()))?;
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
         .with_context(|| format!("restricting {} to its owner", dir.display()))?;
-    Ok(())
-}
-
-pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
     Ok(())
 }

@@ -67,7 +67,8 @@ pub fn ensure(dir: &Path) -> anyhow::Result<TlsFiles> {
     let leaf_key = KeyPair::generate()?;
     let leaf = leaf_params.signed_by(&leaf_key, &issuer)?;
 
-    crate::setup::write_private(&files.key, leaf_key.serialize_pem().as_bytes())?;
+    confd_jobs::client_settings::write_private(&files.key, leaf_key.serialize_pem().as_bytes())
+        .with_context(|| format!("writing {}", files.key.display()))?;
     std::fs::write(&files.cert, format!("{}{}", leaf.pem(), ca_cert.pem()))?;
     // The CA file last: its presence marks the set as complete.
     std::fs::write(&files.ca_cert, ca_cert.pem())?;

@@ -17,6 +17,7 @@
 pub mod auth;
 pub mod backup_id;
 pub mod chain;
+pub mod client_settings;
 pub mod dispatch;
 pub mod error;
 pub mod expiry;

@@ -68,6 +68,10 @@ impl Job for UserPasswd {
             });
         }
         ctx.services.auth.change_password(&user, &p.password)?;
+        // The same file the daemon wrote at start-up: confd_client next to the daemon
+        // keeps working after the admin changes the password.
+        crate::client_settings::password_changed(&ctx.services.state_dir, &user, &p.password)
+            .map_err(|e| JobError::Internal(format!("updating client.json: {e}")))?;
         Ok(NoOutput)
     }
 }

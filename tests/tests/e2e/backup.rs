@@ -237,6 +237,25 @@ fn expiry_changes_show_in_the_list_and_deleting_a_base_orphans_its_dependant() {
 }
 
 #[test]
+fn the_base_of_a_running_backup_cannot_be_deleted() {
+    let d = TestDaemon::start_with(|c| c.demo_size = 256 << 20);
+    let out = py(
+        &d,
+        "ok('db_backup_start', db_name='MY_DATABASE', backup_volume_name='r0001', level=0)\n\
+         wait('MY_DATABASE')\n\
+         base = ids()[0]\n\
+         ok('db_backup_start', db_name='MY_DATABASE', backup_volume_name='r0001', level=1)\n\
+         r = job('db_backups_delete', db_name='MY_DATABASE', backup_list=[base])\n\
+         print(r['result_name'], r['result_desc'] == \"Backup '%s' is in use by a running backup or restore\" % base)\n\
+         print(wait('MY_DATABASE')['Comment'], len(ids()))",
+    );
+    assert_eq!(
+        out,
+        "CONFLICT True\nBackup has been successfully finished 2\n"
+    );
+}
+
+#[test]
 fn rules_refuse_what_would_break_a_backup_or_restore() {
     let d = TestDaemon::start_with(|c| c.demo_size = 128 << 20);
     let out = py(

@@ -2,6 +2,9 @@
 //! `xmlrpc.client` and `urllib.request`, curl, the `python-examples/` programs).
 //! `confd_client` has its own suite in `client/tests/cli.rs`.
 
+// Helpers of a test binary may panic: a failed set-up must stop the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod backup;
 mod bad_input;
 mod monitoring;

@@ -2,9 +2,6 @@
 //! (`curl --insecure ... -H "Authorization: Basic $AUTH_TOKEN"`), with Python's
 //! `urllib.request`, and its OpenAPI document checked against the router and a validator.
 
-// Helpers of a test stop it loudly.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::collections::BTreeSet;
 use std::process::Command;
 use std::time::{Duration, Instant};

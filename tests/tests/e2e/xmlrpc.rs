@@ -158,3 +158,22 @@ fn health_and_master_answer() {
     let ready = stdout_ok(&d.curl(&["--fail", &format!("{}/is_master", d.xmlrpc_url())]));
     assert_eq!(ready, "true");
 }
+
+#[test]
+fn user_passwd_changes_the_password_and_keeps_client_json_working() {
+    let d = TestDaemon::start();
+    let out = stdout_ok(&d.python(
+        "r = proxy.job_exec('user_passwd', {'params': {'password': 'short'}})\n\
+         print(r['result_name'], r['result_desc'])\n\
+         r = proxy.job_exec('user_passwd', {'params': {'password': 'a-new-password-42'}})\n\
+         try:\n    proxy.job_exec('db_list')\nexcept xmlrpc.client.ProtocolError as e:\n    print('old password:', e.errcode)\n\
+         new = xmlrpc.client.ServerProxy(os.environ['CONFD_URL'].replace('https://', 'https://admin:a-new-password-42@'), context=ssl._create_unverified_context())\n\
+         print(r['result_name'], 'a-new-password-42' in str(new.job_info(r['result_jobid'])))\n\
+         print(new.job_exec('db_list')['result_output'])\n\
+         print(json.load(open(os.path.join(os.environ['CONFD_STATE_DIR'], 'client.json')))['password'])",
+    ));
+    assert_eq!(
+        out,
+        "INVALID_PARAMETER Invalid parameter 'password': must have at least 8 characters\nold password: 401\nOK False\n['MY_DATABASE']\na-new-password-42\n"
+    );
+}
