@@ -41,9 +41,11 @@ const VOLUMES: [(&str, &str); 2] = [
     ("r0001", "remote/r0001"),
 ];
 /// Backup rounds (each ends with a SIGKILL); restore rounds come on top.
-const BACKUP_ROUNDS: usize = 24;
+const BACKUP_ROUNDS: usize = 30;
 /// Every this many rounds, one round kills a restore instead of a backup.
 const RESTORE_ROUND_EVERY: usize = 6;
+/// Every this many rounds, a backup round first deletes a backup.
+const DELETE_EVERY: usize = 4;
 /// Rounds after which the usable backups not yet restored are restored and compared.
 const CHECKPOINT_EVERY: usize = 10;
 /// Longest wait for anything the daemon does (start, a backup phase, a restore).
@@ -591,13 +593,20 @@ impl Crash {
             let changes = change_some_files(&mut self.rng, &data, &mut self.serial);
             eprintln!("round {round}: {}", changes.join("; "));
         }
+        if round % DELETE_EVERY == DELETE_EVERY - 1 {
+            self.delete_some();
+        }
         let list = self.list();
         let volume = VOLUMES[self.rng.below(VOLUMES.len() as u64) as usize].0;
         let level = self.pick_level(&list, volume);
         let hash = tree_hash(&self.data());
         let mut params = json!({ "db_name": DB, "backup_volume_name": volume, "level": level });
-        if self.rng.below(3) == 0 {
-            params["expire"] = json!("1w");
+        match self.rng.below(4) {
+            // Expires during the test, so that the clean-up at the end of a later backup
+            // on ArchiveVolume1 deletes it (unless a kept backup builds on it).
+            0 => params["expire"] = json!(3),
+            1 => params["expire"] = json!("1w"),
+            _ => {}
         }
         let how = self.rng.below(10);
         let delay = Duration::from_millis(self.rng.below(1501));
@@ -622,7 +631,8 @@ impl Crash {
             }
             4 | 5 => self.wait_for_phase(bid, &["Write"]),
             6 | 7 => self.wait_for_phase(bid, &["Validate", "Unprotect", "Clean-up"]),
-            _ => self.wait_for_phase(bid, &["Unprotect", "Clean-up"]),
+            8 => self.wait_for_phase(bid, &["Unprotect", "Clean-up"]),
+            _ => self.wait_for_phase(bid, &["Clean-up"]),
         };
         eprintln!(
             "round {round}: level {level} bid {bid} on {volume}, killed {} ms after start, phase {phase}",
@@ -659,6 +669,40 @@ impl Crash {
             "running",
             "a crash during a backup leaves the database running"
         );
+    }
+
+    /// Deletes one listed backup (its dependants stay listed, `usable: false`), and now and
+    /// then removes the unusable ones.
+    fn delete_some(&mut self) {
+        let list = self.list();
+        if list.is_empty() {
+            return;
+        }
+        let victim = list[self.rng.below(list.len() as u64) as usize].clone();
+        self.client().ok(
+            "db_backups_delete",
+            json!({ "db_name": DB, "backup_list": [victim.id] }),
+        );
+        let list = self.check_catalogue();
+        assert!(
+            list.iter().all(|b| b.bid != victim.bid),
+            "deleted backup {} is still listed",
+            victim.id
+        );
+        let unusable = list.iter().filter(|b| !b.usable).count();
+        eprintln!(
+            "deleted bid {} (level {}): {unusable} backup(s) now unusable",
+            victim.bid, victim.level
+        );
+        if unusable > 0 && self.rng.below(2) == 0 {
+            self.client()
+                .ok("db_backup_delete_unusable", json!({ "db_name": DB }));
+            let list = self.check_catalogue();
+            assert!(
+                list.iter().all(|b| b.usable),
+                "unusable backups listed after db_backup_delete_unusable"
+            );
+        }
     }
 
     /// Stop the database, restore a usable backup, SIGKILL during the restore, restart:
