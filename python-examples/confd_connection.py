@@ -20,19 +20,25 @@ def _state_dir():
     return os.path.join(base, "confd")
 
 
-def settings():
-    """Return (url, user, password, ca_cert or None)."""
-    stored = {}
+def stored_settings():
+    """The contents of client.json in the state directory, or {} when there is none."""
     path = os.path.join(_state_dir(), "client.json")
-    if os.path.exists(path):
-        with open(path) as f:
-            stored = json.load(f)
-    url = os.environ.get("CONFD_URL") or stored.get("xmlrpc_url") or "https://127.0.0.1:20003"
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)
+
+
+def settings(url_variable="CONFD_URL", url_key="xmlrpc_url", default_url="https://127.0.0.1:20003"):
+    """Return (url, user, password, ca_cert or None) for XML-RPC (or, with the REST
+    variable and key, for the Administration API)."""
+    stored = stored_settings()
+    url = os.environ.get(url_variable) or stored.get(url_key) or default_url
     user = os.environ.get("CONFD_USER") or stored.get("user") or "admin"
     password = os.environ.get("CONFD_PASSWORD") or stored.get("password")
     if not password:
         sys.exit("no password: set CONFD_PASSWORD or run next to the daemon (client.json)")
-    return url, user, password, os.environ.get("CONFD_CA_CERT") or stored.get("ca_cert")
+    return url.rstrip("/"), user, password, os.environ.get("CONFD_CA_CERT") or stored.get("ca_cert")
 
 
 def connect():

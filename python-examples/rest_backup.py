@@ -13,7 +13,6 @@ $XDG_DATA_HOME/confd, else ~/.local/share/confd; key rest_url).
 import argparse
 import base64
 import json
-import os
 import ssl
 import sys
 import time
@@ -21,27 +20,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-
-def _state_dir():
-    if os.environ.get("CONFD_STATE_DIR"):
-        return os.environ["CONFD_STATE_DIR"]
-    base = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
-    return os.path.join(base, "confd")
+import confd_connection
 
 
 def settings():
     """Return (rest_url, user, password, ca_cert or None)."""
-    stored = {}
-    path = os.path.join(_state_dir(), "client.json")
-    if os.path.exists(path):
-        with open(path) as f:
-            stored = json.load(f)
-    url = os.environ.get("CONFD_REST_URL") or stored.get("rest_url") or "https://127.0.0.1:4444"
-    user = os.environ.get("CONFD_USER") or stored.get("user") or "admin"
-    password = os.environ.get("CONFD_PASSWORD") or stored.get("password")
-    if not password:
-        sys.exit("no password: set CONFD_PASSWORD or run next to the daemon (client.json)")
-    return url.rstrip("/"), user, password, os.environ.get("CONFD_CA_CERT") or stored.get("ca_cert")
+    return confd_connection.settings("CONFD_REST_URL", "rest_url", "https://127.0.0.1:4444")
 
 
 class Api:

@@ -435,6 +435,7 @@ struct Tally {
     restore_kills_midway: u32,
     restore_kills_too_late: u32,
     restores_compared: u32,
+    expired_removed: u32,
 }
 
 struct Crash {
@@ -447,6 +448,12 @@ struct Crash {
     hashes: BTreeMap<u64, String>,
     /// Backups restored and compared already.
     verified: BTreeSet<u64>,
+    /// Backups started with an expiry of a few seconds: the clean-up may remove them.
+    expiring: BTreeSet<u64>,
+    /// Backups this test deleted (or asked to delete as unusable).
+    deleted: BTreeSet<u64>,
+    /// Bids listed at the last check: a listed backup never disappears on its own.
+    listed: BTreeSet<u64>,
     /// A rough duration of a full restore, for choosing restore kill moments.
     restore_ms: u64,
     serial: u64,
@@ -553,7 +560,7 @@ impl Crash {
         let t = &self.tally;
         eprintln!(
             "crash test: CONFD_CRASH_SEED={}, {backup_rounds} backup kills by phase seen {:?} ({} committed, {} discarded), \
-             restore kills {} midway + {} after it finished, {} restores compared, {} daemon starts, {:.1} s",
+             restore kills {} midway + {} after it finished, {} restores compared, {} expired backups removed by clean-ups, {} daemon starts, {:.1} s",
             self.seed,
             t.backup_kills,
             t.committed,
@@ -561,6 +568,7 @@ impl Crash {
             t.restore_kills_midway,
             t.restore_kills_too_late,
             t.restores_compared,
+            t.expired_removed,
             self.starts,
             started.elapsed().as_secs_f64()
         );
@@ -601,10 +609,11 @@ impl Crash {
         let level = self.pick_level(&list, volume);
         let hash = tree_hash(&self.data());
         let mut params = json!({ "db_name": DB, "backup_volume_name": volume, "level": level });
+        let expire_soon = self.rng.below(4) == 0;
         match self.rng.below(4) {
             // Expires during the test, so that the clean-up at the end of a later backup
             // on ArchiveVolume1 deletes it (unless a kept backup builds on it).
-            0 => params["expire"] = json!(3),
+            _ if expire_soon => params["expire"] = json!(3),
             1 => params["expire"] = json!("1w"),
             _ => {}
         }
@@ -621,6 +630,9 @@ impl Crash {
             self.hashes.insert(bid, hash).is_none(),
             "bid {bid} was used twice"
         );
+        if expire_soon {
+            self.expiring.insert(bid);
+        }
         let phase = match how {
             0..=3 => {
                 std::thread::sleep(delay.saturating_sub(t0.elapsed()));
@@ -679,6 +691,7 @@ impl Crash {
             return;
         }
         let victim = list[self.rng.below(list.len() as u64) as usize].clone();
+        self.deleted.insert(victim.bid);
         self.client().ok(
             "db_backups_delete",
             json!({ "db_name": DB, "backup_list": [victim.id] }),
@@ -695,6 +708,8 @@ impl Crash {
             victim.bid, victim.level
         );
         if unusable > 0 && self.rng.below(2) == 0 {
+            self.deleted
+                .extend(list.iter().filter(|b| !b.usable).map(|b| b.bid));
             self.client()
                 .ok("db_backup_delete_unusable", json!({ "db_name": DB }));
             let list = self.check_catalogue();
@@ -900,6 +915,17 @@ impl Crash {
         for (name, _) in VOLUMES {
             self.check_volume(name, &list);
         }
+        let now: BTreeSet<u64> = list.iter().map(|b| b.bid).collect();
+        for gone in self.listed.difference(&now) {
+            assert!(
+                self.deleted.contains(gone) || self.expiring.contains(gone),
+                "backup {gone} was listed, neither deleted nor expiring, and is gone"
+            );
+            if !self.deleted.contains(gone) {
+                self.tally.expired_removed += 1;
+            }
+        }
+        self.listed = now;
         list
     }
 
@@ -1010,6 +1036,9 @@ fn sigkill_during_backups_and_restores_leaves_a_consistent_restorable_catalogue(
         starts: 0,
         hashes: BTreeMap::new(),
         verified: BTreeSet::new(),
+        expiring: BTreeSet::new(),
+        deleted: BTreeSet::new(),
+        listed: BTreeSet::new(),
         restore_ms: 300,
         serial: 0,
         tally: Tally::default(),

@@ -4,43 +4,26 @@
 use crate::chain;
 use crate::error::JobError;
 use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec};
-use crate::params::{FromParams, ParamReader, ParamSpec, ParamType};
+use crate::params::{DB_NAME, DbNameParam};
 
 use super::backup_lookup;
 
 /// The `db_backup_delete_unusable` job.
 pub struct DbBackupDeleteUnusable;
 
-/// Parameters of `db_backup_delete_unusable`.
-pub struct Params {
-    db_name: String,
-}
-
-impl FromParams for Params {
-    fn from_params(p: &ParamReader) -> Result<Self, JobError> {
-        Ok(Params {
-            db_name: p.str("db_name")?,
-        })
-    }
-}
-
 impl Job for DbBackupDeleteUnusable {
     const NAME: &'static str = "db_backup_delete_unusable";
-    type Params = Params;
+    type Params = DbNameParam;
     type Output = Vec<String>;
 
     const SPEC: JobSpec = JobSpec {
         description: "Delete all unusable backups of a database (incrementals whose base is gone). Returns the IDs deleted.",
-        params: &[ParamSpec::required(
-            "db_name",
-            ParamType::Str,
-            "Name of the database.",
-        )],
+        params: &[DB_NAME],
         allowed_groups: DB_GROUPS,
         effect: Effect::Operation,
     };
 
-    async fn run(ctx: &Context<'_>, p: Params) -> Result<Vec<String>, JobError> {
+    async fn run(ctx: &Context<'_>, p: DbNameParam) -> Result<Vec<String>, JobError> {
         ctx.services.database(&p.db_name)?;
         let all = ctx.services.catalog.backups()?;
         let usable = chain::usable(&all);

@@ -6,41 +6,24 @@ use confd_storage::records::DbState;
 
 use crate::error::JobError;
 use crate::job::{Context, Effect, Job, JobSpec, NoOutput};
-use crate::params::{FromParams, ParamReader, ParamSpec, ParamType};
+use crate::params::{DB_NAME, DbNameParam};
 
 /// The `db_delete` job.
 pub struct DbDelete;
 
-/// Parameters of `db_delete`.
-pub struct Params {
-    db_name: String,
-}
-
-impl FromParams for Params {
-    fn from_params(p: &ParamReader) -> Result<Self, JobError> {
-        Ok(Params {
-            db_name: p.str("db_name")?,
-        })
-    }
-}
-
 impl Job for DbDelete {
     const NAME: &'static str = "db_delete";
-    type Params = Params;
+    type Params = DbNameParam;
     type Output = NoOutput;
 
     const SPEC: JobSpec = JobSpec {
         description: "Delete a stopped database. Data directories brought with data_path are kept.",
-        params: &[ParamSpec::required(
-            "db_name",
-            ParamType::Str,
-            "Name of the database.",
-        )],
+        params: &[DB_NAME],
         allowed_groups: &["root", "exaadm"],
         effect: Effect::Configuration,
     };
 
-    async fn run(ctx: &Context<'_>, p: Params) -> Result<NoOutput, JobError> {
+    async fn run(ctx: &Context<'_>, p: DbNameParam) -> Result<NoOutput, JobError> {
         let db = ctx.services.database(&p.db_name)?;
         if ctx.services.backups.running(&db.name).is_some() {
             return Err(JobError::Conflict(format!(

@@ -6,41 +6,24 @@ use serde_json::{Value, json};
 
 use crate::error::JobError;
 use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec};
-use crate::params::{FromParams, ParamReader, ParamSpec, ParamType};
+use crate::params::{DB_NAME, DbNameParam};
 
 /// The `db_info` job.
 pub struct DbInfo;
 
-/// Parameters of `db_info`.
-pub struct Params {
-    db_name: String,
-}
-
-impl FromParams for Params {
-    fn from_params(p: &ParamReader) -> Result<Self, JobError> {
-        Ok(Params {
-            db_name: p.str("db_name")?,
-        })
-    }
-}
-
 impl Job for DbInfo {
     const NAME: &'static str = "db_info";
-    type Params = Params;
+    type Params = DbNameParam;
     type Output = Value;
 
     const SPEC: JobSpec = JobSpec {
         description: "Show the properties of a database: state, nodes, owner, data directory.",
-        params: &[ParamSpec::required(
-            "db_name",
-            ParamType::Str,
-            "Name of the database.",
-        )],
+        params: &[DB_NAME],
         allowed_groups: DB_GROUPS,
         effect: Effect::ReadOnly,
     };
 
-    async fn run(ctx: &Context<'_>, p: Params) -> Result<Value, JobError> {
+    async fn run(ctx: &Context<'_>, p: DbNameParam) -> Result<Value, JobError> {
         let db = ctx.services.database(&p.db_name)?;
         let running = db.state == confd_storage::records::DbState::Running;
         let node_names: Vec<String> = (0..db.nodes).map(|k| format!("n{}", 11 + k)).collect();

@@ -4,33 +4,20 @@ use confd_storage::records::DbState;
 
 use crate::error::JobError;
 use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec, NoOutput};
-use crate::params::{FromParams, ParamReader, ParamSpec, ParamType};
+use crate::params::{DB_NAME, DbNameParam, ParamSpec, ParamType};
 
 /// The `db_start` job.
 pub struct DbStart;
 
-/// Parameters of `db_start`.
-pub struct Params {
-    db_name: String,
-}
-
-impl FromParams for Params {
-    fn from_params(p: &ParamReader) -> Result<Self, JobError> {
-        Ok(Params {
-            db_name: p.str("db_name")?,
-        })
-    }
-}
-
 impl Job for DbStart {
     const NAME: &'static str = "db_start";
-    type Params = Params;
+    type Params = DbNameParam;
     type Output = NoOutput;
 
     const SPEC: JobSpec = JobSpec {
         description: "Start a database. Refused while its data is incomplete after an interrupted restore.",
         params: &[
-            ParamSpec::required("db_name", ParamType::Str, "Name of the database."),
+            DB_NAME,
             ParamSpec::optional(
                 "cluster",
                 ParamType::Str,
@@ -51,7 +38,7 @@ impl Job for DbStart {
         effect: Effect::Configuration,
     };
 
-    async fn run(ctx: &Context<'_>, p: Params) -> Result<NoOutput, JobError> {
+    async fn run(ctx: &Context<'_>, p: DbNameParam) -> Result<NoOutput, JobError> {
         let db = ctx.services.database(&p.db_name)?;
         for dir in db.node_dirs() {
             if !dir.is_dir() {

@@ -4,33 +4,20 @@ use confd_storage::records::DbState;
 
 use crate::error::JobError;
 use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec, NoOutput};
-use crate::params::{FromParams, ParamReader, ParamSpec, ParamType};
+use crate::params::{DB_NAME, DbNameParam, ParamSpec, ParamType};
 
 /// The `db_stop` job.
 pub struct DbStop;
 
-/// Parameters of `db_stop`.
-pub struct Params {
-    db_name: String,
-}
-
-impl FromParams for Params {
-    fn from_params(p: &ParamReader) -> Result<Self, JobError> {
-        Ok(Params {
-            db_name: p.str("db_name")?,
-        })
-    }
-}
-
 impl Job for DbStop {
     const NAME: &'static str = "db_stop";
-    type Params = Params;
+    type Params = DbNameParam;
     type Output = NoOutput;
 
     const SPEC: JobSpec = JobSpec {
         description: "Stop a running database; afterwards db_state reports 'setup'.",
         params: &[
-            ParamSpec::required("db_name", ParamType::Str, "Name of the database."),
+            DB_NAME,
             ParamSpec::optional(
                 "cluster",
                 ParamType::Str,
@@ -51,7 +38,7 @@ impl Job for DbStop {
         effect: Effect::Configuration,
     };
 
-    async fn run(ctx: &Context<'_>, p: Params) -> Result<NoOutput, JobError> {
+    async fn run(ctx: &Context<'_>, p: DbNameParam) -> Result<NoOutput, JobError> {
         // Spec 4.4: the database must not stop while a backup reads it.
         if ctx.services.backups.running(&p.db_name).is_some() {
             return Err(JobError::Conflict(format!(

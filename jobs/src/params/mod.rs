@@ -13,7 +13,7 @@ use crate::job::JobSpec;
 mod names;
 mod reader;
 
-pub use names::{ObjectName, VolumeRef};
+pub use names::{DB_NAME, DbNameParam, ObjectName, VolumeRef};
 pub use reader::ParamReader;
 
 /// The type of a parameter, as `job_help` shows it.

@@ -85,3 +85,21 @@ impl Display for VolumeRef {
         }
     }
 }
+
+/// Parameters of the jobs that address one database by `db_name` and read nothing else.
+pub struct DbNameParam {
+    /// Name of the database.
+    pub db_name: String,
+}
+
+impl super::FromParams for DbNameParam {
+    fn from_params(p: &ParamReader) -> Result<Self, JobError> {
+        Ok(DbNameParam {
+            db_name: p.str("db_name")?,
+        })
+    }
+}
+
+/// The spec of a mandatory `db_name`.
+pub const DB_NAME: super::ParamSpec =
+    super::ParamSpec::required("db_name", super::ParamType::Str, "Name of the database.");
