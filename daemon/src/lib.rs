@@ -124,14 +124,22 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         "https://{}",
         SocketAddr::new(client_ip(rest_addr.ip()), rest_addr.port())
     );
-    // Keep the stored password unless this start set a new one (first start).
-    let password = match (
-        &prepared.new_admin_password,
-        client_settings::read(&config.state_dir),
-    ) {
-        (Some(new), _) => new.clone(),
+    // Keep the stored password unless this start set a new one (first start). The
+    // catalogue keeps only a hash, so a deleted client.json can get the password back only
+    // from CONFD_ADMIN_PASSWORD.
+    let known = prepared
+        .new_admin_password
+        .clone()
+        .or_else(|| config.admin_password.clone());
+    let password = match (known, client_settings::read(&config.state_dir)) {
+        (Some(password), _) => password,
         (None, Some(old)) => old.password,
-        (None, None) => String::new(),
+        (None, None) => {
+            tracing::warn!(
+                "client.json was missing and the admin password is unknown; set CONFD_ADMIN_PASSWORD to restore it"
+            );
+            String::new()
+        }
     };
     let settings = client_settings::ClientSettings {
         xmlrpc_url,

@@ -460,6 +460,21 @@ struct Crash {
     tally: Tally,
 }
 
+impl Drop for Crash {
+    fn drop(&mut self) {
+        // Stop the daemon before its state directory goes; keep the directory (state,
+        // volumes, daemon logs) of a failed run for a post-mortem.
+        self.daemon = None;
+        if std::thread::panicking() {
+            self.root.disable_cleanup(true);
+            eprintln!(
+                "crash test: kept {} for inspection",
+                self.root.path().display()
+            );
+        }
+    }
+}
+
 impl Crash {
     fn state(&self) -> PathBuf {
         self.root.path().join("state")
@@ -617,15 +632,57 @@ impl Crash {
             1 => params["expire"] = json!("1w"),
             _ => {}
         }
-        let how = self.rng.below(10);
+        let how = self.rng.below(11);
         let delay = Duration::from_millis(self.rng.below(1501));
         let t0 = Instant::now();
         self.client().ok("db_backup_start", params);
+        // Mostly learn the bid from the progress before the kill; now and then kill at
+        // once, and learn it after the restart: the operation record is durable before
+        // db_backup_start answers (design 4, step 1).
+        let mut bid = None;
+        if how != 10 {
+            let p = self.progress();
+            let b = p["Name"]
+                .as_str()
+                .and_then(bid_of_name)
+                .unwrap_or_else(|| panic!("no bid in progress {p}"));
+            bid = Some(b);
+        }
+        let phase = match (how, bid) {
+            (_, None) => "answered".to_owned(),
+            (0..=3, _) => {
+                std::thread::sleep(delay.saturating_sub(t0.elapsed()));
+                self.progress()["Phase"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            }
+            (4 | 5, Some(b)) => self.wait_for_phase(b, &["Write"]),
+            (6 | 7, Some(b)) => self.wait_for_phase(b, &["Validate", "Unprotect", "Clean-up"]),
+            (8, Some(b)) => self.wait_for_phase(b, &["Unprotect", "Clean-up"]),
+            (_, Some(b)) => self.wait_for_phase(b, &["Clean-up"]),
+        };
+        let killed_after = t0.elapsed().as_millis();
+        *self.tally.backup_kills.entry(phase.clone()).or_default() += 1;
+        self.kill_and_restart();
+
         let p = self.progress();
-        let bid = p["Name"]
-            .as_str()
-            .and_then(bid_of_name)
-            .unwrap_or_else(|| panic!("no bid in progress {p}"));
+        let last = p["Name"].as_str().and_then(bid_of_name);
+        let bid = match bid {
+            Some(b) => b,
+            None => {
+                let newest = self.hashes.keys().next_back().copied().unwrap_or(0);
+                match last {
+                    Some(b) if b > newest => b,
+                    _ => panic!(
+                        "db_backup_start answered, but after a kill the last operation is not a new backup: {p}"
+                    ),
+                }
+            }
+        };
+        eprintln!(
+            "round {round}: level {level} bid {bid} on {volume}, killed {killed_after} ms after start, phase {phase}"
+        );
         assert!(
             self.hashes.insert(bid, hash).is_none(),
             "bid {bid} was used twice"
@@ -633,35 +690,10 @@ impl Crash {
         if expire_soon {
             self.expiring.insert(bid);
         }
-        let phase = match how {
-            0..=3 => {
-                std::thread::sleep(delay.saturating_sub(t0.elapsed()));
-                self.progress()["Phase"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned()
-            }
-            4 | 5 => self.wait_for_phase(bid, &["Write"]),
-            6 | 7 => self.wait_for_phase(bid, &["Validate", "Unprotect", "Clean-up"]),
-            8 => self.wait_for_phase(bid, &["Unprotect", "Clean-up"]),
-            _ => self.wait_for_phase(bid, &["Clean-up"]),
-        };
-        eprintln!(
-            "round {round}: level {level} bid {bid} on {volume}, killed {} ms after start, phase {phase}",
-            t0.elapsed().as_millis()
-        );
-        *self.tally.backup_kills.entry(phase).or_default() += 1;
-        self.kill_and_restart();
-
+        assert_eq!(last, Some(bid), "the last operation is backup {bid}: {p}");
         let list = self.check_catalogue();
         let listed = list.iter().any(|b| b.bid == bid);
-        let p = self.progress();
         let comment = p["Comment"].as_str().unwrap_or_default();
-        assert_eq!(
-            p["Name"].as_str().and_then(bid_of_name),
-            Some(bid),
-            "the last operation is backup {bid}: {p}"
-        );
         let interrupted = "Backup failed: interrupted by daemon restart";
         if listed {
             self.tally.committed += 1;
@@ -971,13 +1003,9 @@ impl Crash {
                 .expect("readable")
                 .map(|e| e.expect("dir entry").path())
                 .collect();
-            if levels.is_empty() && std::env::var_os("CRASH_DEV_TOLERATE").is_some() {
-                eprintln!("DEV: empty {}", id.display());
-                continue;
-            }
             assert!(
                 !levels.is_empty(),
-                "leftover empty directory {} on {name}",
+                "leftover empty directory {} on {name} (of an uncommitted backup)",
                 id.display()
             );
             for level_dir in levels {
@@ -997,16 +1025,9 @@ impl Crash {
                     .iter()
                     .map(|p| p.strip_prefix(&root).unwrap().display().to_string())
                     .collect();
-                if !has_marker
-                    && contents.is_empty()
-                    && std::env::var_os("CRASH_DEV_TOLERATE").is_some()
-                {
-                    eprintln!("DEV: empty {}", level_dir.display());
-                    continue;
-                }
                 assert!(
                     has_marker,
-                    "leftover objects of uncommitted backup {DB}/id_{bid}/level_{level} on {name}: {contents:?}"
+                    "leftover directory of uncommitted backup {DB}/id_{bid}/level_{level} on {name} (no status marker; files: {contents:?})"
                 );
                 assert!(
                     list.iter()

@@ -179,3 +179,28 @@ async fn local_volume_objects_appear_only_when_finished() {
         "empty directories pruned"
     );
 }
+
+#[tokio::test]
+async fn recovery_removes_empty_directories_a_crash_left_behind() {
+    let root = tempfile::tempdir().unwrap();
+    let volume = confd_storage::volume::LocalVolume::open(root.path()).unwrap();
+    for d in ["DB/id_7/level_0/node_0", "DB/id_8", "OTHER/id_1/level_1"] {
+        std::fs::create_dir_all(root.path().join(d)).unwrap();
+    }
+    std::fs::create_dir_all(root.path().join("DB/keep_me")).unwrap();
+    let report =
+        confd_storage::engine::remove_uncommitted(&volume, &std::collections::HashSet::new())
+            .await
+            .unwrap();
+    assert!(report.pruned_dirs >= 3, "{report:?}");
+    assert!(!root.path().join("DB/id_7").exists());
+    assert!(!root.path().join("DB/id_8").exists());
+    assert!(
+        !root.path().join("OTHER").exists(),
+        "an emptied database directory goes too"
+    );
+    assert!(
+        root.path().join("DB/keep_me").is_dir(),
+        "directories outside the layout stay"
+    );
+}

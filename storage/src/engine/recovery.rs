@@ -43,6 +43,8 @@ pub struct RecoveryReport {
     pub removed_backups: Vec<String>,
     /// Incomplete writes (`.partial` files, multipart uploads) discarded.
     pub removed_incomplete: Vec<String>,
+    /// Empty layout directories removed (local volumes).
+    pub pruned_dirs: u64,
 }
 
 /// Deletes the objects of every backup that has no status marker, and every incomplete
@@ -78,6 +80,11 @@ pub async fn remove_uncommitted(
         }
         volume.remove_incomplete(&key).await?;
         report.removed_incomplete.push(key.to_string());
+    }
+    // A crash between creating a backup's directories and its first file leaves empty
+    // directories that no listing of objects can see.
+    if in_flight.is_empty() {
+        report.pruned_dirs = volume.prune_empty().await?;
     }
     Ok(report)
 }

@@ -103,6 +103,29 @@ fn prune_empty_dirs(root: &Path, dir: &Path) {
     }
 }
 
+/// Directories under `dir` shaped like the backup layout below depth `depth`:
+/// `id_*` at depth 2, `level_*` at 3, `node_*` at 4 (depth 1 is any database name).
+fn collect_layout_dirs(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    const SHAPES: [&str; 4] = ["", "id_", "level_", "node_"];
+    let Some(shape) = SHAPES.get(depth - 1) else {
+        return;
+    };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        let name = entry.file_name();
+        if is_dir && name.to_string_lossy().starts_with(shape) {
+            let path = entry.path();
+            if depth > 1 {
+                out.push(path.clone());
+            }
+            collect_layout_dirs(&path, depth + 1, out);
+        }
+    }
+}
+
 /// Walks `dir` recursively; calls `f(relative key, path, is_partial, size)` for each file.
 fn walk(
     dir: &Path,
@@ -428,6 +451,26 @@ impl ArchiveVolume for LocalVolume {
             }
             if dir != this.root {
                 prune_empty_dirs(&this.root, &dir);
+            }
+            Ok(removed)
+        })
+        .boxed()
+    }
+
+    fn prune_empty<'a>(&'a self) -> BoxFuture<'a, VolumeResult<u64>> {
+        let this = self.clone();
+        blocking(move || {
+            let mut layout_dirs = Vec::new();
+            collect_layout_dirs(&this.root, 1, &mut layout_dirs);
+            // Deepest first, so a directory is empty when its turn comes; each removal
+            // walks up while the parents are empty too (an empty `<db>` goes as well).
+            layout_dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+            let mut removed = 0;
+            for d in &layout_dirs {
+                if d.is_dir() && fs::read_dir(d).is_ok_and(|mut e| e.next().is_none()) {
+                    prune_empty_dirs(&this.root, d);
+                    removed += u64::from(!d.exists());
+                }
             }
             Ok(removed)
         })

@@ -142,6 +142,13 @@ pub trait ArchiveVolume: Send + Sync + fmt::Debug {
 
     /// Discards the incomplete write(s) of `key`; the finished object, if any, stays.
     fn remove_incomplete<'a>(&'a self, key: &'a ObjectKey) -> BoxFuture<'a, VolumeResult<()>>;
+
+    /// Removes empty directories of the backup layout (`<db>/id_<bid>/level_<n>/node_<k>`)
+    /// that a crashed write left behind; returns how many. Object stores have no
+    /// directories, so the default does nothing. Call it only when no write is in flight.
+    fn prune_empty<'a>(&'a self) -> BoxFuture<'a, VolumeResult<u64>> {
+        Box::pin(async { Ok(0) })
+    }
 }
 
 /// A streamed write of one object, in sequential parts.

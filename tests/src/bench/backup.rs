@@ -39,6 +39,16 @@ fn percentiles(ms: &[f64]) -> (f64, f64, f64) {
     )
 }
 
+/// The phases the polls saw, for the figure just printed.
+fn detail(t: &Timed) {
+    let (p50, p99, max) = percentiles(&t.poll_ms);
+    println!(
+        "           ours by phase (as polled): {}; its {} progress polls: p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms",
+        t.phase_times(),
+        t.poll_ms.len()
+    );
+}
+
 struct Bench {
     client: Client,
     data: DataSet,
@@ -162,6 +172,7 @@ fn level0(b: &Bench, ref_zst: &Path, with_reference: bool) -> anyhow::Result<Tim
     );
     if !with_reference {
         println!("backup   level-0 zstd-1 (needed by the figures asked for): ours {ours_line}");
+        detail(&ours);
         return Ok(ours);
     }
     b.cache.prepare(&[&data.root])?;
@@ -179,6 +190,7 @@ fn level0(b: &Bench, ref_zst: &Path, with_reference: bool) -> anyhow::Result<Tim
         data.bytes as f64 / ref_size.max(1) as f64,
         verdict(reference / ours.secs, 1.0)
     );
+    detail(&ours);
     Ok(ours)
 }
 
@@ -201,6 +213,7 @@ fn nocompression(b: &Bench) -> anyhow::Result<()> {
         mb_s(data.bytes, reference),
         verdict(reference / ours.secs, 0.8)
     );
+    detail(&ours);
     Ok(())
 }
 
@@ -259,6 +272,7 @@ fn restore(b: &Bench, ref_zst: &Path) -> anyhow::Result<()> {
         mb_s(data.bytes, reference),
         verdict(reference / ours.secs, 1.0)
     );
+    detail(&ours);
     Ok(())
 }
 
@@ -277,5 +291,6 @@ fn incremental(b: &Bench, l0: &Timed) -> anyhow::Result<()> {
         l0.secs,
         verdict(l0.secs / ours.secs, 10.0)
     );
+    detail(&ours);
     Ok(())
 }

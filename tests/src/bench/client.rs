@@ -25,6 +25,21 @@ pub struct Timed {
     pub secs: f64,
     /// Latency of every `db_backup_progress` call, in ms.
     pub poll_ms: Vec<f64>,
+    /// `(seconds after the start call, phase)` at each phase change the polls saw.
+    pub phases: Vec<(f64, String)>,
+}
+
+impl Timed {
+    /// `"Protect 0.01 s, Write 1.20 s, ..."`: time from each phase seen to the next.
+    pub fn phase_times(&self) -> String {
+        let mut out = Vec::new();
+        for (i, (t, name)) in self.phases.iter().enumerate() {
+            let end = self.phases.get(i + 1).map_or(self.secs, |p| p.0);
+            let name = if name.is_empty() { "ended" } else { name };
+            out.push(format!("{name} {:.3} s", end - t));
+        }
+        out.join(", ")
+    }
 }
 
 const PRELUDE: &str = "import os, sys, ssl, json, time, xmlrpc.client\n\
@@ -40,17 +55,18 @@ const OPERATION: &str = "job, params, db, word = ARGS['job'], ARGS['params'], AR
     t0 = time.perf_counter()\n\
     r = proxy.job_exec(job, {'params': params})\n\
     if r.get('result_name') != 'OK': sys.exit('%s failed: %r' % (job, r))\n\
-    lat = []\n\
+    lat, phases = [], [(0.0, 'start call')]\n\
     while True:\n\
     \x20   t = time.perf_counter()\n\
     \x20   o = proxy.job_exec('db_backup_progress', {'params': {'db_name': db}})['result_output']\n\
     \x20   lat.append((time.perf_counter() - t) * 1e3)\n\
+    \x20   if not phases or phases[-1][1] != o['Phase']: phases.append((t - t0, o['Phase']))\n\
     \x20   c = o['Comment']\n\
     \x20   if c == word + ' has been successfully finished': break\n\
     \x20   if 'failed' in c or 'aborted' in c: sys.exit('%s: %s' % (job, c))\n\
     \x20   time.sleep(ARGS['poll'])\n\
     total = time.perf_counter() - t0\n\
-    print(json.dumps({'secs': total, 'lat': lat}))\n";
+    print(json.dumps({'secs': total, 'lat': lat, 'phases': phases}))\n";
 
 impl Client {
     /// A client of the daemon at `url` (`https://host:port`).
@@ -110,6 +126,19 @@ impl Client {
             .and_then(Value::as_array)
             .map(|a| a.iter().filter_map(Value::as_f64).collect())
             .unwrap_or_default();
-        Ok(Timed { secs, poll_ms })
+        let phases = r
+            .get("phases")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_str()?.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Timed {
+            secs,
+            poll_ms,
+            phases,
+        })
     }
 }

@@ -92,12 +92,14 @@ impl DataSet {
         Ok(if packed > 0.0 { raw / packed } else { 1.0 })
     }
 
-    /// Rewrites about `percent` % of the files (at least one, spread evenly over the sorted
-    /// list) with new content of the same size: every ASCII digit is rotated, which changes
-    /// every chunk of text and random data alike and keeps the compressibility. The mtime
-    /// becomes the time of the write. Returns (files, bytes) changed.
+    /// Rewrites about `percent` % of the files (at least one, picked at evenly spaced
+    /// quantiles of the file sizes, so one file is a median-sized one) with new content of
+    /// the same size: every ASCII digit is rotated, which changes every chunk of text and
+    /// random data alike and keeps the compressibility. The mtime becomes the time of the
+    /// write. Returns (files, bytes) changed.
     pub fn change_files(&self, percent: f64) -> anyhow::Result<(u64, u64)> {
-        let files = self.file_list()?;
+        let mut files = self.file_list()?;
+        files.sort_by_key(|(p, len)| (*len, p.clone()));
         let n = ((files.len() as f64 * percent / 100.0).round() as usize).clamp(1, files.len());
         let (mut count, mut bytes) = (0u64, 0u64);
         for i in 0..n {

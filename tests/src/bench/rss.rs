@@ -47,7 +47,10 @@ impl Daemon {
         for line in lines.by_ref() {
             let line = line?;
             if let Some(rest) = line.strip_prefix("confd ready: XML-RPC ") {
-                url = rest.split_whitespace().next().map(str::to_owned);
+                url = rest
+                    .split_whitespace()
+                    .next()
+                    .map(|u| u.trim_end_matches(',').to_owned());
                 break;
             }
         }
