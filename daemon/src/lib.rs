@@ -124,17 +124,18 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         "https://{}",
         SocketAddr::new(client_ip(rest_addr.ip()), rest_addr.port())
     );
-    // Keep the stored password unless this start set a new one (first start). The
-    // catalogue keeps only a hash, so a deleted client.json can get the password back only
-    // from CONFD_ADMIN_PASSWORD.
-    let known = prepared
+    // The password set on this start (first start) wins, then the stored one (it follows
+    // user_passwd). The catalogue keeps only a hash, so a deleted client.json can get the
+    // password back only from CONFD_ADMIN_PASSWORD.
+    let stored = client_settings::read(&config.state_dir).map(|s| s.password);
+    let password = match prepared
         .new_admin_password
         .clone()
-        .or_else(|| config.admin_password.clone());
-    let password = match (known, client_settings::read(&config.state_dir)) {
-        (Some(password), _) => password,
-        (None, Some(old)) => old.password,
-        (None, None) => {
+        .or(stored)
+        .or_else(|| config.admin_password.clone())
+    {
+        Some(password) => password,
+        None => {
             tracing::warn!(
                 "client.json was missing and the admin password is unknown; set CONFD_ADMIN_PASSWORD to restore it"
             );
