@@ -295,3 +295,40 @@ fn documented_backup_procedure_works_verbatim() {
         "[]\n"
     );
 }
+
+/// Issue 5: a backup started through the Administration API with the seed's body is
+/// listed by `confd_client db_backup_list`.
+#[test]
+fn backup_started_over_rest_is_listed_by_confd_client() {
+    let d = TestDaemon::start();
+    let body =
+        r#"{"backupVolumeId": 10001, "backupVolumeName": "r0001", "level": 0, "expire": "1w"}"#;
+    let (status, answer) = d.curl_rest(
+        "PUT",
+        "/api/v1/databases/MY_DATABASE/backups/start",
+        true,
+        &["-H", "Content-Type: application/json", "-d", body],
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.contains("\"jobId\""), "{answer}");
+    let watched = ok(&client(
+        &d,
+        &["db_backup_progress", "db_name:", "MY_DATABASE", "--watch"],
+        &[],
+    ));
+    assert!(
+        watched.contains("Backup has been successfully finished"),
+        "{watched}"
+    );
+    let list = ok(&client(
+        &d,
+        &["db_backup_list", "db_name:", "MY_DATABASE"],
+        &[],
+    ));
+    assert!(list.contains("volume: r0001\n"), "{list}");
+    assert!(list.contains("level: 0\n"), "{list}");
+    assert!(
+        list.contains("expire_alterable: 10001 MY_DATABASE/id_1/level_0\n"),
+        "{list}"
+    );
+}
