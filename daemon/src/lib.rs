@@ -48,6 +48,7 @@ pub struct Daemon {
     pub services: Arc<Services>,
     handles: Vec<Handle<SocketAddr>>,
     servers: tokio::task::JoinSet<std::io::Result<()>>,
+    housekeeping: tokio::task::AbortHandle,
 }
 
 /// Prepares the state directory, binds the listeners and starts serving.
@@ -116,6 +117,21 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         .spawn(server.serve(monitor::router(dispatcher.clone(), http_metrics).into_make_service()));
     handles.push(handle);
 
+    // A daemon runs for months: expire job records while it runs, not only at start.
+    let catalog = prepared.services.catalog.clone();
+    let retention = config.job_retention_days;
+    let housekeeping = tokio::spawn(async move {
+        let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+        hourly.tick().await;
+        loop {
+            hourly.tick().await;
+            if let Err(e) = setup::prune_job_records(&catalog, retention) {
+                tracing::warn!("pruning job records failed: {e:#}");
+            }
+        }
+    })
+    .abort_handle();
+
     let xmlrpc_url = format!(
         "https://{}",
         SocketAddr::new(client_ip(xmlrpc_addr.ip()), xmlrpc_addr.port())
@@ -162,6 +178,7 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         services: prepared.services,
         handles,
         servers,
+        housekeeping,
     })
 }
 
@@ -172,6 +189,7 @@ impl Daemon {
         for h in &self.handles {
             h.graceful_shutdown(Some(Duration::from_secs(5)));
         }
+        self.housekeeping.abort();
         self.services.backups.shutdown().await;
         while let Some(result) = self.servers.join_next().await {
             result.context("server task")?.context("server")?;

@@ -50,14 +50,7 @@ pub fn prepare(config: &Config) -> anyhow::Result<Prepared> {
             "{interrupted} job(s) were interrupted by the last shutdown and are now marked failed"
         );
     }
-    let cutoff = now - i64::from(config.job_retention_days) * 86_400_000;
-    let pruned = catalog.prune_jobs(cutoff)?;
-    if pruned > 0 {
-        tracing::info!(
-            "removed {pruned} job record(s) older than {} days",
-            config.job_retention_days
-        );
-    }
+    prune_job_records(&catalog, config.job_retention_days)?;
     let tls = tls::ensure(&dir.join("tls"))?;
     let services = Arc::new(Services::new(
         catalog.clone(),
@@ -88,6 +81,16 @@ pub fn prepare(config: &Config) -> anyhow::Result<Prepared> {
         tls,
         new_admin_password,
     })
+}
+
+/// Deletes job records older than `days` (design 2: records are kept 7 days by default).
+pub fn prune_job_records(catalog: &Catalog, days: u32) -> anyhow::Result<()> {
+    let cutoff = confd_jobs::dispatch::now_ms() - i64::from(days) * 86_400_000;
+    let pruned = catalog.prune_jobs(cutoff)?;
+    if pruned > 0 {
+        tracing::info!("removed {pruned} job record(s) older than {days} days");
+    }
+    Ok(())
 }
 
 fn create_demo(services: &Services, size: u64) -> anyhow::Result<()> {
