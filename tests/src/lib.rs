@@ -289,3 +289,6 @@ pub fn tree_hash(dir: &Path) -> String {
     }
     hasher.finalize().to_hex().to_string()
 }
+
+mod s3_server;
+pub use s3_server::{S3_ACCESS_KEY, S3_SECRET_KEY, S3Server};

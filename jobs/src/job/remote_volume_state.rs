@@ -1,9 +1,11 @@
-//! `remote_volume_state`: connection state per node (one node here): `['Online']` when
-//! the volume's directory exists and is writable, else `Connection problem: <reason>`.
+//! `remote_volume_state`: connection state per node (one node here): `['Online']` when a
+//! `file` volume's directory exists and is writable, or an `s3` volume's bucket answers a
+//! listing of its prefix with the stored credentials; else `Connection problem: <reason>`.
 
 use std::path::Path;
 
 use confd_storage::records::VolumeLocation;
+use confd_storage::volume::S3Volume;
 
 use super::remote_volume_info::{REMOTE_REF_PARAMS, RemoteRef};
 use super::volume_view::file_url_path;
@@ -27,26 +29,43 @@ impl Job for RemoteVolumeState {
 
     async fn run(ctx: &Context<'_>, p: RemoteRef) -> Result<Vec<String>, JobError> {
         let v = p.resolve(ctx.services)?;
-        let VolumeLocation::Remote { vol_type, url, .. } = &v.location else {
+        let VolumeLocation::Remote {
+            vol_type,
+            url,
+            username,
+            password,
+        } = &v.location
+        else {
             return Err(JobError::NotFound(format!(
                 "Volume '{}' is not remote",
                 v.name
             )));
         };
-        if vol_type != "file" {
-            return Err(JobError::Unsupported(format!(
-                "Checking the state of '{vol_type}' volumes is not supported by this server yet (volume '{}')",
-                v.name
-            )));
-        }
-        let state = match file_url_path(url) {
-            Err(e) => format!("Connection problem: {e}"),
-            Ok(dir) => match probe_directory(&dir) {
-                Ok(()) => "Online".to_owned(),
-                Err(reason) => format!("Connection problem: {reason}"),
-            },
+        let checked = match vol_type.as_str() {
+            "file" => file_url_path(url).and_then(|dir| probe_directory(&dir)),
+            "s3" => {
+                // One listing with short timeouts and a single retry: a few seconds at most.
+                match S3Volume::open_probe(
+                    url,
+                    username.as_deref(),
+                    password.as_deref(),
+                    &v.options,
+                ) {
+                    Ok(volume) => volume.check_online().await,
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+            _ => {
+                return Err(JobError::Unsupported(format!(
+                    "Checking the state of '{vol_type}' volumes is not supported by this server (volume '{}')",
+                    v.name
+                )));
+            }
         };
-        Ok(vec![state])
+        Ok(vec![match checked {
+            Ok(()) => "Online".to_owned(),
+            Err(reason) => format!("Connection problem: {reason}"),
+        }])
     }
 }
 

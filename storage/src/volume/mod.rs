@@ -18,6 +18,10 @@
 mod key;
 mod local;
 mod open;
+mod s3;
+mod s3_probe;
+mod s3_url;
+mod s3_writer;
 
 use std::fmt;
 use std::ops::Range;
@@ -29,6 +33,7 @@ use futures::future::BoxFuture;
 pub use key::{ObjectKey, Prefix};
 pub use local::LocalVolume;
 pub use open::{file_url_path, open};
+pub use s3::S3Volume;
 
 /// Size and name of one stored object.
 #[derive(Debug, Clone, PartialEq, Eq)]

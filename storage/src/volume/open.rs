@@ -3,11 +3,12 @@
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use super::{ArchiveVolume, LocalVolume, VolumeError};
+use super::{ArchiveVolume, LocalVolume, S3Volume, VolumeError};
 use crate::records::{VolumeLocation, VolumeRecord};
 
 /// Opens the volume described by `record`. `file` remote volumes and local archive
-/// volumes are directories; other remote types are refused with a message naming them.
+/// volumes are directories, `s3` ones buckets; other remote types are refused with a
+/// message naming them.
 pub fn open(record: &VolumeRecord) -> Result<Arc<dyn ArchiveVolume>, VolumeError> {
     match &record.location {
         VolumeLocation::Local { path, .. } => Ok(Arc::new(LocalVolume::open(path.clone())?)),
@@ -15,8 +16,19 @@ pub fn open(record: &VolumeRecord) -> Result<Arc<dyn ArchiveVolume>, VolumeError
             let dir = file_url_path(url).map_err(VolumeError::Unsupported)?;
             Ok(Arc::new(LocalVolume::open(dir)?))
         }
+        VolumeLocation::Remote {
+            vol_type,
+            url,
+            username,
+            password,
+        } if vol_type == "s3" => Ok(Arc::new(S3Volume::open(
+            url,
+            username.as_deref(),
+            password.as_deref(),
+            &record.options,
+        )?)),
         VolumeLocation::Remote { vol_type, .. } => Err(VolumeError::Unsupported(format!(
-            "reading and writing '{vol_type}' volumes is not supported by this server yet (volume '{}')",
+            "reading and writing '{vol_type}' volumes is not supported by this server (volume '{}')",
             record.name
         ))),
     }

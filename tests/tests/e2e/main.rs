@@ -10,4 +10,5 @@ mod bad_input;
 mod monitoring;
 mod python_examples;
 mod rest;
+mod s3;
 mod xmlrpc;
