@@ -160,6 +160,9 @@ pub enum ManifestError {
     /// Written by a newer version.
     #[error("unsupported manifest format {0} (this build reads {MANIFEST_FORMAT})")]
     Format(u32),
+    /// An entry's path could reach outside the node directory.
+    #[error("unsafe entry path {0:?}: {1}")]
+    UnsafePath(String, &'static str),
 }
 
 impl Manifest {
@@ -180,7 +183,59 @@ impl Manifest {
         if v.format != MANIFEST_FORMAT {
             return Err(ManifestError::Format(v.format));
         }
-        Ok(serde_json::from_slice(&json)?)
+        let manifest: Manifest = serde_json::from_slice(&json)?;
+        manifest.check_paths()?;
+        Ok(manifest)
+    }
+
+    /// A manifest comes from a volume that others may write to (remote volumes are shared,
+    /// foreign backups are imported), so a restore must never follow it outside the node
+    /// directory: every path is relative, made of plain names only, and each parent is a
+    /// directory listed earlier (so no path runs through a symlink the restore created).
+    pub fn check_paths(&self) -> Result<(), ManifestError> {
+        use std::path::Component;
+        let mut dirs: std::collections::HashSet<&[u8]> =
+            std::collections::HashSet::from([&b""[..]]);
+        for e in &self.entries {
+            let shown = || String::from_utf8_lossy(&e.path).into_owned();
+            if e.path.is_empty() {
+                if e.kind != EntryKind::Dir {
+                    return Err(ManifestError::UnsafePath(
+                        shown(),
+                        "the node directory itself must be a directory",
+                    ));
+                }
+                continue;
+            }
+            if e.path.contains(&0) {
+                return Err(ManifestError::UnsafePath(shown(), "contains NUL"));
+            }
+            if !e
+                .rel_path()
+                .components()
+                .all(|c| matches!(c, Component::Normal(_)))
+            {
+                return Err(ManifestError::UnsafePath(
+                    shown(),
+                    "only plain names are allowed (no '/', '.', '..' parts)",
+                ));
+            }
+            let parent = e
+                .path
+                .iter()
+                .rposition(|b| *b == b'/')
+                .map_or(&b""[..], |i| &e.path[..i]);
+            if !dirs.contains(parent) {
+                return Err(ManifestError::UnsafePath(
+                    shown(),
+                    "its parent is not a directory listed before it",
+                ));
+            }
+            if e.kind == EntryKind::Dir {
+                dirs.insert(&e.path);
+            }
+        }
+        Ok(())
     }
 
     /// Sum of the sizes of all regular files.
@@ -249,7 +304,7 @@ mod tests {
             ts: "202611251208".into(),
             node: 0,
             entries: vec![Entry {
-                path: b"a/\xff\xfe".to_vec(),
+                path: b"\xff\xfe".to_vec(),
                 kind: EntryKind::Symlink,
                 mode: 0o777,
                 mtime_ns: -5,
@@ -279,5 +334,66 @@ mod tests {
             Manifest::decode(&z),
             Err(ManifestError::Format(99))
         ));
+    }
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::*;
+
+    fn entry(path: &str, kind: EntryKind) -> Entry {
+        Entry {
+            path: path.as_bytes().to_vec(),
+            kind,
+            mode: 0o755,
+            mtime_ns: 0,
+            size: 0,
+            target: None,
+            inode: 0,
+            chunks: Vec::new(),
+        }
+    }
+
+    fn manifest(entries: Vec<Entry>) -> Manifest {
+        Manifest {
+            format: MANIFEST_FORMAT,
+            db: "DB".into(),
+            bid: 1,
+            level: 0,
+            ts: "202611251200".into(),
+            node: 0,
+            entries,
+        }
+    }
+
+    #[test]
+    fn paths_that_could_leave_the_node_directory_are_refused() {
+        let ok = manifest(vec![
+            entry("", EntryKind::Dir),
+            entry("a", EntryKind::Dir),
+            entry("a/f", EntryKind::File),
+        ]);
+        assert!(Manifest::decode(&ok.encode().unwrap()).is_ok());
+        for bad in [
+            vec![entry("", EntryKind::Dir), entry("../etc", EntryKind::File)],
+            vec![
+                entry("", EntryKind::Dir),
+                entry("/etc/passwd", EntryKind::File),
+            ],
+            vec![entry("", EntryKind::Dir), entry("a/./b", EntryKind::File)],
+            vec![
+                entry("", EntryKind::Dir),
+                entry("link", EntryKind::Symlink),
+                entry("link/f", EntryKind::File),
+            ],
+            vec![
+                entry("", EntryKind::Dir),
+                entry("missing/f", EntryKind::File),
+            ],
+            vec![entry("", EntryKind::File)],
+        ] {
+            let err = Manifest::decode(&manifest(bad).encode().unwrap()).unwrap_err();
+            assert!(matches!(err, ManifestError::UnsafePath(..)), "{err}");
+        }
     }
 }
