@@ -38,6 +38,11 @@ pub struct JobOutcome {
 }
 
 impl JobOutcome {
+    fn logged(self, cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(job_id = self.job_id, "job task failed: {cause}");
+        self
+    }
+
     fn from_record(r: &JobRecord) -> Option<Self> {
         let name = r.result_name.as_deref()?;
         Some(JobOutcome {
@@ -90,9 +95,33 @@ impl Dispatcher {
     }
 
     /// Runs a job to completion (`job_exec`). Job failures are in the outcome, never panics.
-    pub async fn exec(&self, name: &str, params: Option<Value>, caller: &Caller) -> JobOutcome {
+    ///
+    /// The job runs in a task of its own: a client that disconnects drops the request
+    /// future, and a job that changes state (deleting backups, say) must never stop
+    /// half-way because of that.
+    pub async fn exec(
+        self: &Arc<Self>,
+        name: &str,
+        params: Option<Value>,
+        caller: &Caller,
+    ) -> JobOutcome {
         let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
-        self.run(seq, name, params, caller).await
+        let this = self.clone();
+        let (name, caller) = (name.to_owned(), caller.clone());
+        let task = tokio::spawn(async move { this.run(seq, &name, params, &caller).await });
+        task.await.unwrap_or_else(|e| {
+            JobOutcome {
+                job_id: self.job_id(seq),
+                code: ResultCode::Error,
+                desc: format!(
+                    "Internal error in job {}; details are in the daemon log",
+                    self.job_id(seq)
+                ),
+                output: None,
+                revision: None,
+            }
+            .logged(&e)
+        })
     }
 
     /// Starts a job in the background (`job_start`) and returns its job ID at once.
@@ -153,7 +182,7 @@ impl Dispatcher {
             "name": r.name,
             "user": r.user,
             "params": r.params,
-            "state": format!("{:?}", r.state).to_lowercase(),
+            "state": r.state.as_str(),
             "result_code": r.result_code,
             "result_name": r.result_name,
             "result_desc": r.result_desc,
@@ -171,6 +200,16 @@ impl Dispatcher {
                 user: caller.user.clone(),
                 job: format!("job_stop {job_id}"),
             });
+        }
+        let stoppable = self
+            .registry
+            .get(&record.name)
+            .is_none_or(|e| e.spec.effect == Effect::ReadOnly);
+        if !stoppable && self.lock().contains_key(&seq) {
+            return Err(JobError::WrongState(format!(
+                "Job {job_id} ({}) changes state and cannot be stopped half-way; it finishes on its own",
+                record.name
+            )));
         }
         let handle = self.lock().remove(&seq).and_then(|r| r.abort);
         match handle {
@@ -219,9 +258,12 @@ impl Dispatcher {
         let effect = entry.map_or(Effect::ReadOnly, |e| e.spec.effect);
         let durable = effect != Effect::ReadOnly;
         if durable {
-            // A configuration change is on record before it starts: a crash mid-job
-            // leaves a job that recovery marks as interrupted, not a silent change.
+            // A change is on record, on disk, before it starts: a crash mid-job leaves a
+            // job that recovery marks as interrupted, never a silent change.
             self.persist(&record);
+            if let Err(e) = self.services.catalog.flush().await {
+                tracing::error!(job_id, "flushing the catalogue failed: {e}");
+            }
         }
 
         let result = match entry {
@@ -292,7 +334,9 @@ impl Dispatcher {
                 revision: None,
             },
         };
-        self.counters.count(name, outcome.code.name());
+        // Only registered names become metric series, so their number stays bounded.
+        let counted = if entry.is_some() { name } else { "<unknown>" };
+        self.counters.count(counted, outcome.code.name());
         record.state = JobState::Finished;
         record.result_code = Some(outcome.code.number());
         record.result_name = Some(outcome.code.name().into());

@@ -8,6 +8,10 @@ use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 
+/// The longest expiry accepted, in seconds (100 years): far enough for any retention,
+/// short enough that `now + expire` can never overflow.
+pub const MAX_EXPIRE_SECONDS: i64 = 100 * 365 * 86_400;
+
 /// A relative expiry in seconds, parsed once from `#w #d #h #m` tokens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Expire(pub i64);
@@ -41,7 +45,7 @@ impl FromStr for Expire {
             total = n
                 .checked_mul(seconds)
                 .and_then(|s| total.checked_add(s))
-                .filter(|t| *t <= 100 * 365 * 86_400)
+                .filter(|t| *t <= MAX_EXPIRE_SECONDS)
                 .ok_or_else(|| format!("'{text}' is longer than 100 years"))?;
             any = true;
         }

@@ -184,6 +184,18 @@ pub struct JobRecord {
     pub finished_ms: Option<i64>,
 }
 
+impl JobState {
+    /// The word `job_info` shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Submitted => "submitted",
+            JobState::Executed => "executed",
+            JobState::Finished => "finished",
+            JobState::Failed => "failed",
+        }
+    }
+}
+
 impl JobRecord {
     /// The ConfD job ID, `<epoch>.<seq>`.
     pub fn id(&self) -> String {

@@ -6,8 +6,10 @@ use confd_storage::engine;
 use confd_storage::records::{BackupRecord, VolumeRecord};
 
 use crate::backup_id::{self, BackupId};
+use crate::chain;
 use crate::error::JobError;
 use crate::services::Services;
+use crate::supervisor::Claim;
 
 /// The catalogue entry and volume of a listed backup ID.
 pub fn resolve(
@@ -55,17 +57,21 @@ pub async fn delete(
     Ok(())
 }
 
-/// Refuses when a running operation writes or reads `backup`.
-pub fn refuse_if_in_use(services: &Services, backup: &BackupRecord) -> Result<(), JobError> {
-    if services
+/// Claims `backups` for deleting or rewriting them (see [`Supervisor::claim`]); the
+/// error names the first one a running backup, restore or delete is using.
+///
+/// [`Supervisor::claim`]: crate::supervisor::Supervisor::claim
+pub fn claim<'a>(services: &'a Services, backups: &[&BackupRecord]) -> Result<Claim<'a>, JobError> {
+    services
         .backups
-        .protected()
-        .contains(&crate::chain::key(backup))
-    {
-        return Err(JobError::Conflict(format!(
-            "Backup '{}' is in use by a running backup or restore",
-            backup_id::id(backup.volume_id, &backup.marker)
-        )));
-    }
-    Ok(())
+        .claim(backups.iter().map(|b| chain::key(b)).collect())
+        .map_err(|busy| {
+            let id = backups.iter().find(|b| chain::key(b) == busy).map_or_else(
+                || format!("{}/id_{}", busy.0, busy.1),
+                |b| backup_id::id(b.volume_id, &b.marker),
+            );
+            JobError::Conflict(format!(
+                "Backup '{id}' is in use by a running backup, restore or delete"
+            ))
+        })
 }

@@ -81,6 +81,18 @@ impl Job for DbBackupChangeExpiration {
                 p.db, p.bid, p.level, volume.name
             ))
         };
+        // No delete may run between reading the entry and rewriting its marker: that would
+        // bring back the marker of a deleted backup.
+        let _claim = ctx
+            .services
+            .backups
+            .claim_for_rewrite(vec![(p.db.clone(), p.bid)])
+            .map_err(|_| {
+                JobError::Conflict(format!(
+                    "Backup '{}/id_{}/level_{}' is being deleted",
+                    p.db, p.bid, p.level
+                ))
+            })?;
         let mut backup = ctx
             .services
             .catalog

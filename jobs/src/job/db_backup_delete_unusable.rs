@@ -27,21 +27,20 @@ impl Job for DbBackupDeleteUnusable {
         ctx.services.database(&p.db_name)?;
         let all = ctx.services.catalog.backups()?;
         let usable = chain::usable(&all);
-        let protected = ctx.services.backups.protected();
         let mut deleted = Vec::new();
         // Highest level first, so a crash midway never leaves a dependant without its base
         // that was not already unusable.
         let mut unusable: Vec<_> = all
             .iter()
-            .filter(|b| {
-                b.marker.db == p.db_name
-                    && !usable.contains(&chain::key(b))
-                    && !protected.contains(&chain::key(b))
-            })
+            .filter(|b| b.marker.db == p.db_name && !usable.contains(&chain::key(b)))
             .collect();
         unusable.sort_by_key(|b| std::cmp::Reverse(b.marker.level));
         for b in unusable {
             let Some(volume) = ctx.services.catalog.volume(b.volume_id)? else {
+                continue;
+            };
+            // Another job deleting it already is not a failure of this one.
+            let Ok(_claim) = backup_lookup::claim(ctx.services, &[b]) else {
                 continue;
             };
             backup_lookup::delete(ctx.services, b, &volume).await?;

@@ -4,7 +4,7 @@
 //! same database on the same volume; there is no silent fallback to level 0.
 
 use crate::error::JobError;
-use crate::expiry::Expire;
+use crate::expiry::{Expire, MAX_EXPIRE_SECONDS};
 use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec, NoOutput};
 use crate::params::{FromParams, ParamReader, ParamSpec, ParamType, VolumeRef};
 use crate::supervisor::BackupRequest;
@@ -31,11 +31,11 @@ impl FromParams for Params {
             })?;
         let expire = match p.value("expire") {
             // An integer is taken as seconds (schedules accept integers, spec 4.3).
-            Some(serde_json::Value::Number(n)) => {
-                Some(Expire(n.as_i64().filter(|s| *s > 0).ok_or_else(|| {
-                    JobError::invalid("expire", format!("{n} is not a positive number of seconds"))
-                })?))
-            }
+            Some(serde_json::Value::Number(n)) => Some(Expire(
+                n.as_i64().filter(|s| (1..=MAX_EXPIRE_SECONDS).contains(s)).ok_or_else(|| {
+                    JobError::invalid("expire", format!("{n} is not a number of seconds between 1 and {MAX_EXPIRE_SECONDS} (100 years)"))
+                })?,
+            )),
             _ => p.opt_parse("expire")?,
         };
         Ok(Params {

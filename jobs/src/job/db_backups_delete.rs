@@ -66,10 +66,12 @@ impl Job for DbBackupsDelete {
                     ),
                 ));
             }
-            let (backup, volume) = backup_lookup::resolve(ctx.services, id)?;
-            backup_lookup::refuse_if_in_use(ctx.services, &backup)?;
-            targets.push((backup, volume));
+            targets.push(backup_lookup::resolve(ctx.services, id)?);
         }
+        let _claim = backup_lookup::claim(
+            ctx.services,
+            &targets.iter().map(|(b, _)| b).collect::<Vec<_>>(),
+        )?;
         for (backup, volume) in &targets {
             backup_lookup::delete(ctx.services, backup, volume).await?;
         }

@@ -24,23 +24,27 @@ impl Job for DbDelete {
     };
 
     async fn run(ctx: &Context<'_>, p: DbNameParam) -> Result<NoOutput, JobError> {
-        let db = ctx.services.database(&p.db_name)?;
-        if ctx.services.backups.running(&db.name).is_some() {
-            return Err(JobError::Conflict(format!(
+        let busy = || {
+            JobError::Conflict(format!(
                 "Database '{}' cannot be deleted while a backup or restore runs",
-                db.name
-            )));
-        }
-        if db.state != DbState::Setup {
-            return Err(JobError::WrongState(format!(
-                "Database '{}' is {}; stop it before deleting it",
-                db.name,
-                db.state.as_str()
-            )));
-        }
-        // Catalogue first: a crash after it leaves an orphan directory, never a database
-        // whose data is half gone.
-        ctx.services.catalog.remove_database(&db.name)?;
+                p.db_name
+            ))
+        };
+        // Checked and removed under the lock backups and restores start under.
+        let db = ctx.services.backups.while_idle(&p.db_name, busy, || {
+            let db = ctx.services.database(&p.db_name)?;
+            if db.state != DbState::Setup {
+                return Err(JobError::WrongState(format!(
+                    "Database '{}' is {}; stop it before deleting it",
+                    db.name,
+                    db.state.as_str()
+                )));
+            }
+            // Catalogue first: a crash after it leaves an orphan directory, never a
+            // database whose data is half gone.
+            ctx.services.catalog.remove_database(&db.name)?;
+            Ok(db)
+        })?;
         ctx.services.catalog.flush().await?;
         if db.owns_data
             && let Err(e) = std::fs::remove_dir_all(&db.data_path)

@@ -40,26 +40,28 @@ impl Job for DbStop {
 
     async fn run(ctx: &Context<'_>, p: DbNameParam) -> Result<NoOutput, JobError> {
         // Spec 4.4: the database must not stop while a backup reads it.
-        if ctx.services.backups.running(&p.db_name).is_some() {
-            return Err(JobError::Conflict(format!(
+        let busy = || {
+            JobError::Conflict(format!(
                 "Database '{}' cannot stop while a backup or restore runs; abort it first (db_backup_abort)",
                 p.db_name
-            )));
-        }
-        ctx.services
-            .catalog
-            .update_database(&p.db_name, |db| match db.state {
-                DbState::Running => {
-                    db.state = DbState::Setup;
-                    Ok(())
-                }
-                other => Err(JobError::WrongState(format!(
-                    "Database '{}' is not running (state: {})",
-                    db.name,
-                    other.as_str()
-                ))),
-            })?
-            .ok_or_else(|| JobError::no_such_database(&p.db_name))??;
+            ))
+        };
+        ctx.services.backups.while_idle(&p.db_name, busy, || {
+            ctx.services
+                .catalog
+                .update_database(&p.db_name, |db| match db.state {
+                    DbState::Running => {
+                        db.state = DbState::Setup;
+                        Ok(())
+                    }
+                    other => Err(JobError::WrongState(format!(
+                        "Database '{}' is not running (state: {})",
+                        db.name,
+                        other.as_str()
+                    ))),
+                })?
+                .ok_or_else(|| JobError::no_such_database(&p.db_name))?
+        })?;
         Ok(NoOutput)
     }
 }

@@ -9,7 +9,6 @@ mod task;
 mod view;
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -72,6 +71,8 @@ pub struct Supervisor {
     /// Ended operations since start, for monitoring.
     pub counters: OperationCounters,
     running: Mutex<HashMap<String, Arc<Running>>>,
+    /// Backups a job is deleting or rewriting right now (lock order: `running` first).
+    claimed: Mutex<HashSet<BackupKey>>,
     tracker: TaskTracker,
     root: CancellationToken,
 }
@@ -83,6 +84,7 @@ impl Supervisor {
             catalog,
             counters: OperationCounters::default(),
             running: Mutex::new(HashMap::new()),
+            claimed: Mutex::new(HashSet::new()),
             tracker: TaskTracker::new(),
             root: CancellationToken::new(),
         })
@@ -93,11 +95,16 @@ impl Supervisor {
     pub fn start_backup(self: &Arc<Self>, req: BackupRequest) -> Result<(), JobError> {
         let mut running = self.lock();
         refuse_if_running(&running, &req.db.name)?;
-        if req.db.state != DbState::Running {
+        // Read again under the lock db_stop and db_delete take: the caller's copy may be old.
+        let db = self
+            .catalog
+            .database(&req.db.name)?
+            .ok_or_else(|| JobError::no_such_database(&req.db.name))?;
+        if db.state != DbState::Running {
             return Err(JobError::WrongState(format!(
                 "Database '{}' is {}; a backup needs it running",
-                req.db.name,
-                req.db.state.as_str()
+                db.name,
+                db.state.as_str()
             )));
         }
         let backups = self.catalog.backups()?;
@@ -112,6 +119,15 @@ impl Supervisor {
                 ))
             })?),
         };
+        let protected: HashSet<BackupKey> = match &base {
+            Some(b) => chain::chain_of(&backups, b)
+                .unwrap_or_default()
+                .iter()
+                .map(chain::key)
+                .collect(),
+            None => HashSet::new(),
+        };
+        refuse_if_claimed(&self.claimed_lock(), &protected)?;
         let volume = confd_storage::volume::open(&req.volume)
             .map_err(|e| JobError::Unsupported(e.to_string()))?;
         let bid = self.catalog.allocate_bid(&req.db.name)?;
@@ -136,22 +152,14 @@ impl Supervisor {
             bytes_done: 0,
         };
         self.catalog.put_operation(&op)?;
-        let protected = match &base {
-            Some(b) => chain::chain_of(&backups, b)
-                .unwrap_or_default()
-                .iter()
-                .map(chain::key)
-                .collect(),
-            None => HashSet::new(),
-        };
         let run = self.register(&mut running, op, protected);
         let job = task::BackupJob {
-            db: req.db,
+            db,
             volume_record: req.volume,
             volume,
             base,
             ts,
-            expire: req.expire.map(|e| now + e.0),
+            expire: req.expire.map(|e| now.saturating_add(e.0)),
         };
         self.tracker.spawn(task::run_backup(self.clone(), run, job));
         Ok(())
@@ -169,10 +177,14 @@ impl Supervisor {
                 backup_id::id(req.volume.id, &req.backup.marker)
             ))
         })?;
+        let protected: HashSet<BackupKey> = chain.iter().map(chain::key).collect();
+        refuse_if_claimed(&self.claimed_lock(), &protected)?;
         let volume = confd_storage::volume::open(&req.volume)
             .map_err(|e| JobError::Unsupported(e.to_string()))?;
+        let mut was_incomplete = false;
         self.catalog
             .update_database(&req.db.name, |db| {
+                was_incomplete = db.data_incomplete;
                 if db.state != DbState::Setup {
                     return Err(JobError::WrongState(format!(
                         "Database '{}' is {}; stop it (db_stop) before restoring",
@@ -200,8 +212,14 @@ impl Supervisor {
             bytes_total: 0,
             bytes_done: 0,
         };
-        self.catalog.put_operation(&op)?;
-        let protected = chain.iter().map(chain::key).collect();
+        if let Err(e) = self.catalog.put_operation(&op) {
+            // No operation will run: the flag goes back to what it was.
+            let _ = self.catalog.update_database(&op.db, |db| {
+                db.data_incomplete = was_incomplete;
+                Ok::<(), ()>(())
+            });
+            return Err(e.into());
+        }
         let run = self.register(&mut running, op, protected);
         let job = task::RestoreJob {
             db: req.db.name.clone(),
@@ -215,7 +233,8 @@ impl Supervisor {
     }
 
     /// Cancels the running operation of `db` and waits (up to 5 s) until it has removed
-    /// what it wrote. Returns what was aborted.
+    /// what it wrote. Returns what was aborted; if it is still cleaning up after 5 s the
+    /// answer says so instead of claiming it has stopped.
     pub async fn abort(&self, db: &str) -> Result<OperationKind, JobError> {
         let run = self.lock().get(db).cloned().ok_or_else(|| {
             JobError::WrongState(format!(
@@ -224,7 +243,15 @@ impl Supervisor {
         })?;
         run.cancel.cancel();
         let mut done = run.done.subscribe();
-        let _ = tokio::time::timeout(Duration::from_secs(5), done.wait_for(|d| *d)).await;
+        if tokio::time::timeout(Duration::from_secs(5), done.wait_for(|d| *d))
+            .await
+            .is_err()
+        {
+            return Err(JobError::WrongState(format!(
+                "The operation on database '{db}' ({}) was asked to stop but is still removing what it wrote; check db_backup_progress",
+                run.op.name
+            )));
+        }
         Ok(run.op.kind)
     }
 
@@ -247,15 +274,7 @@ impl Supervisor {
 
     /// Backups that running operations write or read: they must not be deleted.
     pub fn protected(&self) -> HashSet<BackupKey> {
-        self.lock()
-            .values()
-            .flat_map(|r| {
-                r.protected
-                    .iter()
-                    .cloned()
-                    .chain(std::iter::once((r.op.db.clone(), r.op.bid)))
-            })
-            .collect()
+        protected_by(&self.lock())
     }
 
     /// Cancels every operation and waits for them to record their end (design 4: on
@@ -271,14 +290,59 @@ impl Supervisor {
         }
     }
 
-    /// Waits until no operation of `db` runs (tests and benchmarks poll progress instead;
-    /// this is for callers that need a clean state).
-    pub async fn wait_idle(&self, db: &str) {
-        let run = self.lock().get(db).cloned();
-        if let Some(run) = run {
-            let mut done = run.done.subscribe();
-            let _ = done.wait_for(|d| *d).await;
+    /// Claims backups for a job that deletes or rewrites them: refused when a running
+    /// operation writes or reads one of them, or another job holds it. While the claim
+    /// lives, no backup or restore can start on them. Checked and taken under the lock
+    /// operations start under, so there is no window between the check and the work.
+    /// The error is the first key in use.
+    pub fn claim(&self, keys: Vec<BackupKey>) -> Result<Claim<'_>, BackupKey> {
+        self.claim_with(keys, false)
+    }
+
+    /// Like [`claim`](Self::claim) for a rewrite that readers do not mind (a new expiry in
+    /// the status marker): only other claims conflict.
+    pub fn claim_for_rewrite(&self, keys: Vec<BackupKey>) -> Result<Claim<'_>, BackupKey> {
+        self.claim_with(keys, true)
+    }
+
+    fn claim_with(&self, keys: Vec<BackupKey>, readers_ok: bool) -> Result<Claim<'_>, BackupKey> {
+        let running = self.lock();
+        let mut claimed = self.claimed_lock();
+        let in_use = if readers_ok {
+            HashSet::new()
+        } else {
+            protected_by(&running)
+        };
+        if let Some(k) = keys
+            .iter()
+            .find(|k| in_use.contains(*k) || claimed.contains(*k))
+        {
+            return Err(k.clone());
         }
+        claimed.extend(keys.iter().cloned());
+        Ok(Claim { sup: self, keys })
+    }
+
+    /// Runs `change` (a state change of database `db`) only while no backup or restore of
+    /// it runs, under the lock operations start under.
+    /// `busy` is the error when something runs.
+    pub fn while_idle<T>(
+        &self,
+        db: &str,
+        busy: impl FnOnce() -> JobError,
+        change: impl FnOnce() -> Result<T, JobError>,
+    ) -> Result<T, JobError> {
+        let running = self.lock();
+        if running.contains_key(db) {
+            return Err(busy());
+        }
+        let result = change();
+        drop(running);
+        result
+    }
+
+    fn claimed_lock(&self) -> std::sync::MutexGuard<'_, HashSet<BackupKey>> {
+        self.claimed.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn register(
@@ -309,6 +373,46 @@ impl Supervisor {
     }
 }
 
+/// A claim on backups (see [`Supervisor::claim`]); released on drop.
+pub struct Claim<'a> {
+    sup: &'a Supervisor,
+    keys: Vec<BackupKey>,
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        let mut claimed = self.sup.claimed_lock();
+        for k in &self.keys {
+            claimed.remove(k);
+        }
+    }
+}
+
+fn protected_by(running: &HashMap<String, Arc<Running>>) -> HashSet<BackupKey> {
+    running
+        .values()
+        .flat_map(|r| {
+            r.protected
+                .iter()
+                .cloned()
+                .chain(std::iter::once((r.op.db.clone(), r.op.bid)))
+        })
+        .collect()
+}
+
+fn refuse_if_claimed(
+    claimed: &HashSet<BackupKey>,
+    keys: &HashSet<BackupKey>,
+) -> Result<(), JobError> {
+    match keys.iter().find(|k| claimed.contains(*k)) {
+        Some(k) => Err(JobError::Conflict(format!(
+            "Backup {}/id_{} is being deleted or changed by another job",
+            k.0, k.1
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn refuse_if_running(running: &HashMap<String, Arc<Running>>, db: &str) -> Result<(), JobError> {
     match running.get(db) {
         Some(r) => Err(JobError::Conflict(format!(
@@ -322,9 +426,4 @@ fn refuse_if_running(running: &HashMap<String, Arc<Running>>, db: &str) -> Resul
         ))),
         None => Ok(()),
     }
-}
-
-/// Node directories of a database, for restores.
-pub fn node_dirs(db: &DatabaseRecord) -> Vec<PathBuf> {
-    db.node_dirs()
 }

@@ -47,7 +47,13 @@ pub(super) async fn run_backup(sup: Arc<Supervisor>, run: Arc<Running>, job: Bac
             // The backup exists once its status marker is on the volume; the catalogue
             // entry follows (a crash in between is repaired by the import at start-up).
             let committed = sup.catalog.put_backup(&record);
-            let _ = sup.catalog.flush().await;
+            if let Err(e) = sup.catalog.flush().await {
+                tracing::error!(
+                    db = op.db,
+                    bid = op.bid,
+                    "flushing the catalogue failed: {e}"
+                );
+            }
             match committed {
                 Ok(()) => {
                     run.progress.set_phase(Phase::CleanUp);
@@ -103,8 +109,12 @@ async fn clean_up_expired(sup: &Supervisor, job: &BackupJob) {
     if remote && !job.volume_record.has_option("cleanvolume") {
         return;
     }
-    let Ok(backups) = sup.catalog.backups() else {
-        return;
+    let backups = match sup.catalog.backups() {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(db = job.db.name, "clean-up of expired backups skipped: {e}");
+            return;
+        }
     };
     let now = jiff::Timestamp::now().as_second();
     for b in chain::expired_removable(
@@ -114,10 +124,21 @@ async fn clean_up_expired(sup: &Supervisor, job: &BackupJob) {
         now,
         &sup.protected(),
     ) {
+        // Claimed like a delete job would, so no restore or backup starts on it meanwhile.
+        let Ok(_claim) = sup.claim(vec![chain::key(&b)]) else {
+            continue;
+        };
         let m = &b.marker;
         match engine::delete_backup(&*job.volume, &m.db, m.bid, m.level).await {
             Ok(()) => {
-                let _ = sup.catalog.remove_backup(&m.db, m.bid);
+                if let Err(e) = sup.catalog.remove_backup(&m.db, m.bid) {
+                    // Recovery drops the entry at the next start (its marker is gone).
+                    tracing::error!(
+                        db = m.db,
+                        bid = m.bid,
+                        "expired backup deleted but its catalogue entry stays: {e}"
+                    );
+                }
                 tracing::info!(db = m.db, bid = m.bid, "removed expired backup");
             }
             Err(e) => tracing::warn!(
@@ -131,6 +152,17 @@ async fn clean_up_expired(sup: &Supervisor, job: &BackupJob) {
 
 pub(super) async fn run_restore(sup: Arc<Supervisor>, run: Arc<Running>, job: RestoreJob) {
     let markers: Vec<_> = job.chain.iter().map(|b| b.marker.clone()).collect();
+    // The "data incomplete" flag must be on disk before the first file is touched: a
+    // crash in between would otherwise restart with a half-restored database that starts.
+    if let Err(e) = sup.catalog.flush().await {
+        let mut op = run.op.clone();
+        op.state = OperationState::Failed;
+        op.error = Some(format!(
+            "the catalogue could not be made durable before restoring: {e}"
+        ));
+        finish(&sup, &run, op, 0).await;
+        return;
+    }
     let result = engine::restore(
         &*job.volume,
         &markers,
@@ -147,14 +179,19 @@ pub(super) async fn run_restore(sup: Arc<Supervisor>, run: Arc<Running>, job: Re
                 db.state = DbState::Running;
                 Ok::<(), ()>(())
             });
-            match updated {
-                Ok(Some(Ok(_))) => op.state = OperationState::Finished,
-                _ => {
+            let problem = match updated {
+                Ok(Some(Ok(_))) => None,
+                Ok(_) => Some(format!(
+                    "database '{}' disappeared during the restore",
+                    job.db
+                )),
+                Err(e) => Some(format!("the data is restored but recording it failed: {e}")),
+            };
+            match problem {
+                None => op.state = OperationState::Finished,
+                Some(text) => {
                     op.state = OperationState::Failed;
-                    op.error = Some(format!(
-                        "database '{}' disappeared during the restore",
-                        job.db
-                    ));
+                    op.error = Some(text);
                 }
             }
         }

@@ -190,7 +190,7 @@ pub async fn backup(
             Ok(summary)
         }
         Err(e) => {
-            discard(volume, &prefix).await;
+            discard(volume, &keys, &prefix).await;
             Err(e)
         }
     }
@@ -198,7 +198,14 @@ pub async fn backup(
 
 /// Removes what a failed or aborted backup wrote; its own failure is only logged, the
 /// original error is what the caller must see (recovery retries at the next start).
-async fn discard(volume: &dyn ArchiveVolume, prefix: &Prefix) {
+async fn discard(volume: &dyn ArchiveVolume, keys: &BackupKeys, prefix: &Prefix) {
+    // The status marker may already be there (e.g. its directory fsync failed after the
+    // rename): it goes first, so a crash mid-discard never leaves a marker over partial data.
+    if let Ok(status) = keys.status()
+        && let Err(e) = volume.delete(&status).await
+    {
+        tracing::warn!(%prefix, error = %e, "could not remove the status marker of a failed backup");
+    }
     if let Err(e) = volume.delete_prefix(prefix).await {
         tracing::warn!(%prefix, error = %e, "could not remove the objects of a failed backup");
     }

@@ -246,7 +246,7 @@ fn the_base_of_a_running_backup_cannot_be_deleted() {
          base = ids()[0]\n\
          ok('db_backup_start', db_name='MY_DATABASE', backup_volume_name='r0001', level=1)\n\
          r = job('db_backups_delete', db_name='MY_DATABASE', backup_list=[base])\n\
-         print(r['result_name'], r['result_desc'] == \"Backup '%s' is in use by a running backup or restore\" % base)\n\
+         print(r['result_name'], r['result_desc'] == \"Backup '%s' is in use by a running backup, restore or delete\" % base)\n\
          print(wait('MY_DATABASE')['Comment'], len(ids()))",
     );
     assert_eq!(
