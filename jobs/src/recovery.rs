@@ -22,6 +22,8 @@ pub struct Report {
     pub imported: usize,
     /// Catalogue entries dropped because their backup is not on the volume.
     pub dropped: usize,
+    /// Volumes that could not be checked (down, unmounted); their entries were kept.
+    pub skipped_volumes: usize,
 }
 
 /// Runs recovery over the catalogue and every volume this build can open.
@@ -53,18 +55,33 @@ pub async fn recover(services: &Services) -> Result<Report, JobError> {
         .map(|b| ((b.marker.db.clone(), b.marker.bid), b))
         .collect();
     for volume in catalog.volumes()? {
+        // A volume that is down (share not mounted, bucket unreachable) is skipped, not
+        // fatal, and its catalogue entries stay: an empty listing must never be taken for
+        // "the backups are gone". Recovery repeats at the next start.
+        if let Err(reason) = confd_storage::volume::probe(&volume).await {
+            tracing::warn!(
+                volume = volume.name,
+                "recovery skipped this volume: {reason}"
+            );
+            report.skipped_volumes += 1;
+            continue;
+        }
         let store = match confd_storage::volume::open(&volume) {
             Ok(store) => store,
             Err(e) => {
                 tracing::warn!(volume = volume.name, "recovery skipped this volume: {e}");
+                report.skipped_volumes += 1;
                 continue;
             }
         };
-        let removed = engine::remove_uncommitted(&*store, &HashSet::new())
-            .await
-            .map_err(|e| {
-                JobError::Internal(format!("recovery of volume '{}': {e}", volume.name))
-            })?;
+        let removed = match engine::remove_uncommitted(&*store, &HashSet::new()).await {
+            Ok(removed) => removed,
+            Err(e) => {
+                tracing::warn!(volume = volume.name, "recovery skipped this volume: {e}");
+                report.skipped_volumes += 1;
+                continue;
+            }
+        };
         for prefix in &removed.removed_backups {
             tracing::warn!(
                 volume = volume.name,
@@ -72,9 +89,17 @@ pub async fn recover(services: &Services) -> Result<Report, JobError> {
             );
         }
         report.removed_partial += removed.removed_backups.len();
-        let markers = engine::scan(&*store)
-            .await
-            .map_err(|e| JobError::Internal(format!("scanning volume '{}': {e}", volume.name)))?;
+        let markers = match engine::scan(&*store).await {
+            Ok(markers) => markers,
+            Err(e) => {
+                tracing::warn!(
+                    volume = volume.name,
+                    "scanning the volume failed, its entries stay: {e}"
+                );
+                report.skipped_volumes += 1;
+                continue;
+            }
+        };
         let on_volume: HashSet<(String, u64)> =
             markers.iter().map(|m| (m.db.clone(), m.bid)).collect();
         for marker in markers {

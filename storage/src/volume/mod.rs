@@ -32,7 +32,7 @@ use futures::future::BoxFuture;
 
 pub use key::{ObjectKey, Prefix};
 pub use local::LocalVolume;
-pub use open::{file_url_path, open};
+pub use open::{file_url_path, open, probe};
 pub use s3::S3Volume;
 
 /// Size and name of one stored object.

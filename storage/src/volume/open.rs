@@ -14,6 +14,15 @@ pub fn open(record: &VolumeRecord) -> Result<Arc<dyn ArchiveVolume>, VolumeError
         VolumeLocation::Local { path, .. } => Ok(Arc::new(LocalVolume::open(path.clone())?)),
         VolumeLocation::Remote { vol_type, url, .. } if vol_type == "file" => {
             let dir = file_url_path(url).map_err(VolumeError::Unsupported)?;
+            // Never create it: a missing directory is usually a share that is not mounted,
+            // and backups must not land on the disk under the mount point.
+            if !dir.is_dir() {
+                return Err(VolumeError::Unsupported(format!(
+                    "the directory {} of volume '{}' does not exist (is the share mounted?)",
+                    dir.display(),
+                    record.name
+                )));
+            }
             Ok(Arc::new(LocalVolume::open(dir)?))
         }
         VolumeLocation::Remote {
@@ -32,6 +41,50 @@ pub fn open(record: &VolumeRecord) -> Result<Arc<dyn ArchiveVolume>, VolumeError
             record.name
         ))),
     }
+}
+
+/// Checks that a volume can be used now: its directory exists and takes a file, or its
+/// bucket answers a listing with the stored credentials (a few seconds at most). The
+/// error is the reason, phrased for `remote_volume_state`'s "Connection problem: ...".
+pub async fn probe(record: &VolumeRecord) -> Result<(), String> {
+    match &record.location {
+        VolumeLocation::Local { path, .. } => probe_directory(path),
+        VolumeLocation::Remote { vol_type, url, .. } if vol_type == "file" => {
+            probe_directory(&file_url_path(url)?)
+        }
+        VolumeLocation::Remote {
+            vol_type,
+            url,
+            username,
+            password,
+        } if vol_type == "s3" => {
+            S3Volume::open_probe(
+                url,
+                username.as_deref(),
+                password.as_deref(),
+                &record.options,
+            )
+            .map_err(|e| e.to_string())?
+            .check_online()
+            .await
+        }
+        VolumeLocation::Remote { vol_type, .. } => Err(format!(
+            "'{vol_type}' volumes are not supported by this server"
+        )),
+    }
+}
+
+/// Checks that `dir` is a directory we can create and delete a file in.
+fn probe_directory(dir: &Path) -> Result<(), String> {
+    let meta = std::fs::metadata(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    if !meta.is_dir() {
+        return Err(format!("{} is not a directory", dir.display()));
+    }
+    let probe = dir.join(format!(".confd-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"probe")
+        .map_err(|e| format!("{} is not writable: {e}", dir.display()))?;
+    std::fs::remove_file(&probe)
+        .map_err(|e| format!("{}: cannot delete a probe file: {e}", dir.display()))
 }
 
 /// The absolute directory of a `file:///path` URL (no `..` parts).

@@ -299,3 +299,38 @@ fn rules_refuse_what_would_break_a_backup_or_restore() {
     ];
     assert_eq!(out.lines().collect::<Vec<_>>(), expected);
 }
+
+#[test]
+fn an_unmounted_file_volume_keeps_its_backups_listed_across_a_restart() {
+    let state = tempfile::tempdir().unwrap();
+    let share = tempfile::tempdir().unwrap();
+    let mount = share.path().join("mnt");
+    std::fs::create_dir(&mount).unwrap();
+    {
+        let d = TestDaemon::start_in(state.path(), |_| {});
+        py(
+            &d,
+            &format!(
+                "ok('remote_volume_add', vol_type='file', url='file://{}', remote_volume_name='share')\n\
+             ok('db_backup_start', db_name='MY_DATABASE', backup_volume_name='share', level=0)\n\
+             wait('MY_DATABASE')",
+                mount.display()
+            ),
+        );
+    }
+    let unmounted = share.path().join("elsewhere");
+    std::fs::rename(&mount, &unmounted).unwrap();
+    let d = TestDaemon::start_in(state.path(), |_| {});
+    let out = py(
+        &d,
+        "print([b['volume'] for b in ok('db_backup_list', db_name='MY_DATABASE')])\n\
+         print(ok('remote_volume_state', remote_volume_name='share')[0].startswith('Connection problem: '))\n\
+         r = job('db_backup_start', db_name='MY_DATABASE', backup_volume_name='share', level=0)\n\
+         print(r['result_name'], 'is the share mounted?' in r['result_desc'])",
+    );
+    assert_eq!(out, "['share']\nTrue\nUNSUPPORTED True\n");
+    assert!(
+        !mount.exists(),
+        "a backup must not recreate the missing mount point"
+    );
+}
