@@ -6,7 +6,12 @@ use base64::Engine as _;
 use confd_jobs::{Caller, Services};
 
 /// The caller named by the `Authorization: Basic` header, if the password matches.
-pub fn caller(headers: &HeaderMap, services: &Services) -> Option<Caller> {
+pub async fn caller(headers: &HeaderMap, services: &Services) -> Option<Caller> {
+    let (user, password) = credentials(headers)?;
+    services.auth.authenticate_async(&user, &password).await
+}
+
+fn credentials(headers: &HeaderMap) -> Option<(String, String)> {
     let encoded = headers
         .get(header::AUTHORIZATION)?
         .to_str()
@@ -17,7 +22,7 @@ pub fn caller(headers: &HeaderMap, services: &Services) -> Option<Caller> {
         .ok()?;
     let text = String::from_utf8(raw).ok()?;
     let (user, password) = text.split_once(':')?;
-    services.auth.authenticate(user, password)
+    Some((user.to_owned(), password.to_owned()))
 }
 
 /// 401 with the challenge Python's `xmlrpc.client` and curl expect.

@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod limits;
 pub mod monitor;
 pub mod rest;
 pub mod setup;
@@ -80,6 +81,7 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         .fallback(xmlrpc::handle)
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(limits::refuse_oversized))
         .layer(CatchPanicLayer::new())
         .layer(axum::middleware::from_fn_with_state(
             (http_metrics.clone(), "xmlrpc"),

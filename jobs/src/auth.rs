@@ -20,6 +20,10 @@ pub struct Authenticator {
     cache_key: [u8; 32],
     /// user -> (keyed digest of the verified password, caller)
     verified: Mutex<HashMap<String, (blake3::Hash, Caller)>>,
+    /// At most two password hashes at a time: wrong passwords cannot take every core.
+    hashing: tokio::sync::Semaphore,
+    /// Hash checked for unknown users, so they take as long as known ones.
+    dummy: std::sync::OnceLock<Option<String>>,
 }
 
 impl Authenticator {
@@ -33,7 +37,35 @@ impl Authenticator {
             catalog,
             cache_key,
             verified: Mutex::new(HashMap::new()),
+            hashing: tokio::sync::Semaphore::new(2),
+            dummy: std::sync::OnceLock::new(),
         }
+    }
+
+    /// [`authenticate`](Self::authenticate) for async callers: a cached password answers
+    /// at once; otherwise the hash runs on a blocking thread (at most two at a time), not
+    /// on the threads that serve requests and backups.
+    pub async fn authenticate_async(
+        self: &Arc<Self>,
+        user: &str,
+        password: &str,
+    ) -> Option<Caller> {
+        if let Some(caller) = self.cached(user, password) {
+            return Some(caller);
+        }
+        let _permit = self.hashing.acquire().await.ok()?;
+        let (this, user, password) = (self.clone(), user.to_owned(), password.to_owned());
+        tokio::task::spawn_blocking(move || this.authenticate(&user, &password))
+            .await
+            .ok()?
+    }
+
+    fn cached(&self, user: &str, password: &str) -> Option<Caller> {
+        let digest = blake3::keyed_hash(&self.cache_key, password.as_bytes());
+        let map = self.lock();
+        let (known, caller) = map.get(user)?;
+        // blake3::Hash compares in constant time.
+        (*known == digest).then(|| caller.clone())
     }
 
     /// The caller for `user`/`password`, or `None` when they do not match.
@@ -45,7 +77,17 @@ impl Authenticator {
                 return Some(caller.clone());
             }
         }
-        let record = self.catalog.user(user).ok()??;
+        let Some(record) = self.catalog.user(user).ok().flatten() else {
+            // Same work as for a known user, so response times do not tell which exist.
+            if let Some(dummy) = self
+                .dummy
+                .get_or_init(|| hash_password("no such user").ok())
+                && let Ok(hash) = PasswordHash::new(dummy)
+            {
+                let _ = Argon2::default().verify_password(password.as_bytes(), &hash);
+            }
+            return None;
+        };
         let hash = PasswordHash::new(&record.password_hash).ok()?;
         Argon2::default()
             .verify_password(password.as_bytes(), &hash)

@@ -20,7 +20,7 @@ pub struct Services {
     /// Version string shown as database `version`.
     pub version: String,
     /// Password checks with a cache of verified credentials.
-    pub auth: Authenticator,
+    pub auth: Arc<Authenticator>,
     /// Running backups and restores.
     pub backups: Arc<Supervisor>,
 }
@@ -28,7 +28,7 @@ pub struct Services {
 impl Services {
     /// Builds the services over an open catalogue.
     pub fn new(catalog: Arc<Catalog>, state_dir: PathBuf, version: String) -> Self {
-        let auth = Authenticator::new(catalog.clone());
+        let auth = Arc::new(Authenticator::new(catalog.clone()));
         Services {
             backups: Supervisor::new(catalog.clone()),
             catalog,

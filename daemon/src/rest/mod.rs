@@ -226,7 +226,21 @@ pub fn router(state: RestState) -> Router {
 /// sent while the client still sends its body ends the stream with a reset that curl
 /// reports as an error (92) instead of the answer, e.g. a 401 or 404 to a request with a
 /// body; with the body read first, every client sees the answer.
+///
+/// A declared length over the limit is refused before the body is touched: no
+/// `100 Continue` goes out, so the client never starts sending what would be cut off.
 async fn read_body(req: Request, next: Next) -> Response {
+    if crate::limits::declared_length(&req).is_some_and(|n| n > crate::MAX_BODY_BYTES) {
+        return ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            format!(
+                "The request body is larger than {} bytes",
+                crate::MAX_BODY_BYTES
+            ),
+        )
+        .into_response();
+    }
     let (parts, body) = req.into_parts();
     match Bytes::from_request(Request::from_parts(parts.clone(), body), &()).await {
         Ok(bytes) => {
@@ -240,6 +254,7 @@ async fn read_body(req: Request, next: Next) -> Response {
 /// Authenticates the caller (Basic) and lets only `exaadm` members (or root) through.
 async fn require_admin(State(state): State<RestState>, mut req: Request, next: Next) -> Response {
     let caller = auth::caller(req.headers(), state.dispatcher.services())
+        .await
         .filter(|c| c.groups.iter().any(|g| g == "exaadm" || g == "root"));
     match caller {
         Some(caller) => {

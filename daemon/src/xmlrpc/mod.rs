@@ -117,7 +117,7 @@ pub async fn handle(
             .into_response();
     }
     let dispatcher = state.dispatcher;
-    let Some(caller) = auth::caller(&headers, dispatcher.services()) else {
+    let Some(caller) = auth::caller(&headers, dispatcher.services()).await else {
         return auth::unauthorized();
     };
     let call = std::str::from_utf8(&body)
