@@ -1,7 +1,7 @@
 //! Monitoring listener (plain HTTP, loopback by default): `GET /health` and `GET /metrics`
-//! (Prometheus text format, design 5.4). Gauges are computed from the catalogue and the
-//! supervisor when scraped; counters come from the dispatcher, the supervisor and the
-//! HTTP layer.
+//! (Prometheus text format, design 5.4). Gauges come from [`stats::snapshot`] (the
+//! catalogue and the supervisor, read when scraped); counters come from the dispatcher, the
+//! supervisor and the HTTP layer. This module only renders them.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,6 +13,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use confd_jobs::Dispatcher;
+use confd_jobs::stats;
 use confd_storage::records::{OperationKind, OperationState};
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -107,6 +108,14 @@ async fn metrics(State(state): State<MonitorState>) -> Response {
     }
 }
 
+/// The `type` label of an operation.
+fn kind_label(kind: OperationKind) -> &'static str {
+    match kind {
+        OperationKind::Backup => "backup",
+        OperationKind::Restore => "restore",
+    }
+}
+
 fn label(pairs: &[(&str, &str)]) -> Labels {
     pairs
         .iter()
@@ -116,36 +125,24 @@ fn label(pairs: &[(&str, &str)]) -> Labels {
 
 fn render(state: &MonitorState) -> anyhow::Result<String> {
     let services = state.dispatcher.services();
-    let catalog = &services.catalog;
+    let snapshot = stats::snapshot(services)?;
     let mut registry = Registry::default();
 
     let last_success = Family::<Labels, Gauge>::default();
     let running = Family::<Labels, Gauge>::default();
     let last_duration = Family::<Labels, Gauge<f64, std::sync::atomic::AtomicU64>>::default();
-    let backups = catalog.backups()?;
-    for db in catalog.databases()? {
+    for db in &snapshot.databases {
         let l = label(&[("db", &db.name)]);
-        let newest = backups
-            .iter()
-            .filter(|b| b.marker.db == db.name)
-            .map(|b| b.marker.committed_at)
-            .max();
-        if let Some(t) = newest {
+        if let Some(t) = db.last_success {
             last_success.get_or_create(&l).set(t);
         }
-        let is_running = services.backups.running(&db.name) == Some(OperationKind::Backup);
-        running.get_or_create(&l).set(i64::from(is_running));
-        if let Some(op) = catalog.operation(&db.name)?
-            && let Some(end) = op.finished
-        {
-            let kind = if op.kind == OperationKind::Backup {
-                "backup"
-            } else {
-                "restore"
-            };
+        running
+            .get_or_create(&l)
+            .set(i64::from(db.backup_running));
+        if let Some(op) = db.last_operation {
             last_duration
-                .get_or_create(&label(&[("db", &db.name), ("type", kind)]))
-                .set((end - op.started) as f64);
+                .get_or_create(&label(&[("db", &db.name), ("type", kind_label(op.kind))]))
+                .set(op.duration_secs as f64);
         }
     }
     registry.register(
@@ -166,11 +163,7 @@ fn render(state: &MonitorState) -> anyhow::Result<String> {
 
     let ended = Family::<Labels, Counter>::default();
     for ((db, kind, outcome), n) in services.backups.counters.outcomes() {
-        let kind = if kind == OperationKind::Backup {
-            "backup"
-        } else {
-            "restore"
-        };
+        let kind = kind_label(kind);
         let outcome = match outcome {
             OperationState::Finished => "succeeded",
             OperationState::Aborted => "aborted",
@@ -196,14 +189,9 @@ fn render(state: &MonitorState) -> anyhow::Result<String> {
     );
 
     let used = Family::<Labels, Gauge>::default();
-    for v in catalog.volumes()? {
-        let total: u64 = backups
-            .iter()
-            .filter(|b| b.volume_id == v.id)
-            .flat_map(|b| b.marker.manifests.iter().map(|m| m.data_size + m.size))
-            .sum();
+    for v in &snapshot.volumes {
         used.get_or_create(&label(&[("volume", &v.name), ("id", &v.id.to_string())]))
-            .set(i64::try_from(total).unwrap_or(i64::MAX));
+            .set(i64::try_from(v.used_bytes).unwrap_or(i64::MAX));
     }
     registry.register(
         "confd_volume_used_bytes",

@@ -1,10 +1,16 @@
-//! Counters since the daemon started, kept here as plain numbers so that `jobs` needs no
-//! metrics crate; the daemon renders them as Prometheus metrics.
+//! Monitoring facts as plain numbers, so that `jobs` needs no metrics crate; the daemon
+//! renders them as Prometheus metrics.
+//!
+//! - Counters since the daemon started: [`JobCounters`], [`OperationCounters`].
+//! - Facts computed from the catalogue and the supervisor when scraped: [`snapshot`].
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use confd_storage::records::{OperationKind, OperationState};
+
+use crate::error::JobError;
+use crate::services::Services;
 
 /// Calls per (job name, result name).
 #[derive(Debug, Default)]
@@ -74,4 +80,89 @@ impl OperationCounters {
             .map(|(k, v)| (k.clone(), *v))
             .collect()
     }
+}
+
+/// Databases and volumes as monitoring sees them at one moment ([`snapshot`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MonitoringSnapshot {
+    /// One entry per database, in catalogue order.
+    pub databases: Vec<DatabaseStats>,
+    /// One entry per archive volume, in catalogue order.
+    pub volumes: Vec<VolumeStats>,
+}
+
+/// Monitoring facts of one database.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatabaseStats {
+    /// Database name.
+    pub name: String,
+    /// Commit time (Unix seconds) of the newest committed backup in the catalogue: the
+    /// last successful backup. `None` when the database has no backup.
+    pub last_success: Option<i64>,
+    /// True while a backup (not a restore) of the database runs.
+    pub backup_running: bool,
+    /// The last backup or restore, when it has ended.
+    pub last_operation: Option<LastOperation>,
+}
+
+/// The last ended backup or restore of a database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LastOperation {
+    /// Backup or restore.
+    pub kind: OperationKind,
+    /// Seconds from start to end.
+    pub duration_secs: i64,
+}
+
+/// Monitoring facts of one archive volume.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolumeStats {
+    /// Volume ID.
+    pub id: u32,
+    /// Volume name.
+    pub name: String,
+    /// Bytes of the catalogued backups on the volume: data and manifests as their status
+    /// markers record them (no listing of the volume, so a scrape stays cheap).
+    pub used_bytes: u64,
+}
+
+/// Computes the per-database and per-volume facts from the catalogue and the supervisor.
+pub fn snapshot(services: &Services) -> Result<MonitoringSnapshot, JobError> {
+    let catalog = &services.catalog;
+    let backups = catalog.backups()?;
+    let mut databases = Vec::new();
+    for db in catalog.databases()? {
+        let last_success = backups
+            .iter()
+            .filter(|b| b.marker.db == db.name)
+            .map(|b| b.marker.committed_at)
+            .max();
+        let backup_running = services.backups.running(&db.name) == Some(OperationKind::Backup);
+        let last_operation = catalog.operation(&db.name)?.and_then(|op| {
+            op.finished.map(|end| LastOperation {
+                kind: op.kind,
+                duration_secs: end - op.started,
+            })
+        });
+        databases.push(DatabaseStats {
+            name: db.name,
+            last_success,
+            backup_running,
+            last_operation,
+        });
+    }
+    let volumes = catalog
+        .volumes()?
+        .into_iter()
+        .map(|v| VolumeStats {
+            used_bytes: backups
+                .iter()
+                .filter(|b| b.volume_id == v.id)
+                .flat_map(|b| b.marker.manifests.iter().map(|m| m.data_size + m.size))
+                .sum(),
+            id: v.id,
+            name: v.name,
+        })
+        .collect();
+    Ok(MonitoringSnapshot { databases, volumes })
 }

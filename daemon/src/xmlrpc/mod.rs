@@ -306,6 +306,14 @@ fn job_call(method: &str, params: &[Value]) -> Result<(String, Option<serde_json
 
 fn one_string(method: &str, params: &[Value]) -> Result<String, Fault> {
     match params {
+        // Job IDs and names are short; a longer argument is refused without echoing it.
+        [Value::String(s)] if s.len() > 200 => Err(Fault::new(
+            INVALID_PARAMS,
+            format!(
+                "{method}: the argument is {} characters long, not a job name or ID",
+                s.len()
+            ),
+        )),
         [Value::String(s)] => Ok(s.clone()),
         _ => Err(Fault::new(
             INVALID_PARAMS,

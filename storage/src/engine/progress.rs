@@ -29,7 +29,8 @@ pub enum Phase {
     Validate = 4,
     /// Restore: applying directory metadata and final checks.
     Verify = 5,
-    /// Backup: committing (status marker written).
+    /// Backup: committing (the status marker is written). ConfD names its stage after
+    /// this point "Unprotect": the bases the backup read are released.
     Unprotect = 6,
     /// Caller-side clean-up after the engine returned (expiry).
     CleanUp = 7,

@@ -11,7 +11,7 @@
 //!    writing into it.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::{self, Permissions};
+use std::fs::{self, File, Permissions};
 use std::io;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -247,6 +247,13 @@ fn finish_node(m: &Manifest, dir: &Path, cancel: &CancellationToken) -> EngineRe
         fs::set_permissions(&path, Permissions::from_mode(e.mode))
             .map_err(EngineError::io(&path))?;
         filetime::set_file_mtime(&path, file_time(e.mtime_ns)).map_err(EngineError::io(&path))?;
+        // Deepest first, so every new entry, rename and the directory's own metadata are
+        // durable before the restore is reported done (and the database may start). A
+        // directory whose restored mode forbids reading cannot be opened; its entries
+        // were still written through its parent's fsync of the rename.
+        if let Ok(handle) = File::open(&path) {
+            handle.sync_all().map_err(EngineError::io(&path))?;
+        }
     }
     Ok(())
 }

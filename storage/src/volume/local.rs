@@ -4,9 +4,10 @@
 //! to `<key>.partial`, which is fsynced, renamed onto the key, and then the directory is
 //! fsynced so the rename itself survives a power loss. A reader therefore never sees a
 //! half-written object, and a crash leaves at most a `.partial` file that
-//! [`ArchiveVolume::list_incomplete`] reports.
+//! [`ArchiveVolume::list_incomplete`] reports. The file-system helpers are in `local_fs`,
+//! the streamed writer in `local_writer`.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -15,7 +16,11 @@ use bytes::Bytes;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 
-use super::key::PARTIAL_SUFFIX;
+use super::local_fs::{
+    blocking, collect_layout_dirs, create_dirs, fsync_dir, io_err, partial_path, prune_empty_dirs,
+    walk,
+};
+use super::local_writer::LocalWriter;
 use super::{
     ArchiveVolume, ObjectKey, ObjectMeta, ObjectWriter, Prefix, VolumeError, VolumeResult,
 };
@@ -24,141 +29,6 @@ use super::{
 #[derive(Debug, Clone)]
 pub struct LocalVolume {
     root: PathBuf,
-}
-
-fn io_err(op: &'static str, path: &Path) -> impl FnOnce(io::Error) -> VolumeError + use<> {
-    let path = path.to_path_buf();
-    move |source| VolumeError::Io { op, path, source }
-}
-
-/// Runs blocking file-system work off the async threads.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> VolumeResult<T> + Send + 'static,
-) -> VolumeResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| VolumeError::Task(e.to_string()))?
-}
-
-fn partial_path(path: &Path) -> PathBuf {
-    let mut s = path.as_os_str().to_os_string();
-    s.push(PARTIAL_SUFFIX);
-    PathBuf::from(s)
-}
-
-fn fsync_dir(dir: &Path) -> VolumeResult<()> {
-    File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io_err("fsync directory", dir))
-}
-
-/// `mkdir -p` that fsyncs the parent of every directory it creates (a new directory entry is
-/// only durable once its parent is synced) and retries when a concurrent delete prunes an
-/// empty parent between two steps.
-fn create_dirs(root: &Path, dir: &Path) -> VolumeResult<()> {
-    for attempt in 0..5 {
-        let mut missing = Vec::new();
-        let mut cur = dir;
-        while cur != root && !cur.is_dir() {
-            missing.push(cur);
-            match cur.parent() {
-                Some(p) => cur = p,
-                None => break,
-            }
-        }
-        let mut raced = false;
-        for d in missing.iter().rev() {
-            match fs::create_dir(d) {
-                Ok(()) => {
-                    if let Some(parent) = d.parent() {
-                        fsync_dir(parent)?;
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-                Err(e) if e.kind() == io::ErrorKind::NotFound && attempt < 4 => {
-                    raced = true;
-                    break;
-                }
-                Err(e) => return Err(io_err("create directory", d)(e)),
-            }
-        }
-        if !raced {
-            return Ok(());
-        }
-    }
-    Ok(())
-}
-
-/// Removes empty directories from `dir` up to (not including) `root`.
-fn prune_empty_dirs(root: &Path, dir: &Path) {
-    let mut cur = dir;
-    while cur != root && cur.starts_with(root) {
-        if fs::remove_dir(cur).is_err() {
-            break;
-        }
-        match cur.parent() {
-            Some(p) => cur = p,
-            None => break,
-        }
-    }
-}
-
-/// Directories under `dir` shaped like the backup layout below depth `depth`:
-/// `id_*` at depth 2, `level_*` at 3, `node_*` at 4 (depth 1 is any database name).
-fn collect_layout_dirs(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
-    const SHAPES: [&str; 4] = ["", "id_", "level_", "node_"];
-    let Some(shape) = SHAPES.get(depth - 1) else {
-        return;
-    };
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-        let name = entry.file_name();
-        if is_dir && name.to_string_lossy().starts_with(shape) {
-            let path = entry.path();
-            if depth > 1 {
-                out.push(path.clone());
-            }
-            collect_layout_dirs(&path, depth + 1, out);
-        }
-    }
-}
-
-/// Walks `dir` recursively; calls `f(relative key, path, is_partial, size)` for each file.
-fn walk(
-    dir: &Path,
-    rel: &str,
-    f: &mut dyn FnMut(&str, &Path, bool, u64) -> VolumeResult<()>,
-) -> VolumeResult<()> {
-    let rd = match fs::read_dir(dir) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(io_err("list", dir)(e)),
-    };
-    for ent in rd {
-        let ent = ent.map_err(io_err("list", dir))?;
-        let Ok(name) = ent.file_name().into_string() else {
-            continue; // not a key this volume could have written
-        };
-        let child_rel = if rel.is_empty() {
-            name.clone()
-        } else {
-            format!("{rel}/{name}")
-        };
-        let path = ent.path();
-        let meta = ent.metadata().map_err(io_err("stat", &path))?;
-        if meta.is_dir() {
-            walk(&path, &child_rel, f)?;
-        } else if meta.is_file() {
-            match child_rel.strip_suffix(PARTIAL_SUFFIX) {
-                Some(base) => f(base, &path, true, meta.len())?,
-                None => f(&child_rel, &path, false, meta.len())?,
-            }
-        }
-    }
-    Ok(())
 }
 
 impl LocalVolume {
@@ -203,95 +73,6 @@ impl LocalVolume {
     }
 }
 
-/// The streamed writer of [`LocalVolume`].
-struct LocalWriter {
-    file: Option<File>,
-    partial: PathBuf,
-    target: PathBuf,
-    written: u64,
-    unsynced: u64,
-}
-
-/// Flush a streamed object every this many bytes: spreads the disk writes over the time the
-/// producer is still computing, instead of one long stall in `finish`.
-const SYNC_EVERY: u64 = 64 << 20;
-
-impl ObjectWriter for LocalWriter {
-    fn write(&mut self, data: Bytes) -> BoxFuture<'_, VolumeResult<()>> {
-        async move {
-            let Some(mut file) = self.file.take() else {
-                return Err(VolumeError::Task("write after failure".into()));
-            };
-            let partial = self.partial.clone();
-            let len = data.len() as u64;
-            let sync = self.unsynced + len >= SYNC_EVERY;
-            let file = blocking(move || {
-                file.write_all(&data).map_err(io_err("write", &partial))?;
-                if sync {
-                    file.sync_data().map_err(io_err("fsync", &partial))?;
-                }
-                Ok(file)
-            })
-            .await?;
-            self.file = Some(file);
-            self.written += len;
-            self.unsynced = if sync { 0 } else { self.unsynced + len };
-            Ok(())
-        }
-        .boxed()
-    }
-
-    fn written(&self) -> u64 {
-        self.written
-    }
-
-    fn finish(mut self: Box<Self>) -> BoxFuture<'static, VolumeResult<u64>> {
-        let file = self.file.take();
-        let partial = std::mem::take(&mut self.partial);
-        let target = self.target.clone();
-        let written = self.written;
-        async move {
-            let file = file.ok_or_else(|| VolumeError::Task("finish after failure".into()))?;
-            blocking(move || {
-                // Data durable before the name points at it, then the name itself durable.
-                file.sync_all().map_err(io_err("fsync", &partial))?;
-                drop(file);
-                fs::rename(&partial, &target).map_err(io_err("rename", &partial))?;
-                if let Some(dir) = target.parent() {
-                    fsync_dir(dir)?;
-                }
-                Ok(written)
-            })
-            .await
-        }
-        .boxed()
-    }
-
-    fn abort(mut self: Box<Self>) -> BoxFuture<'static, VolumeResult<()>> {
-        self.file = None;
-        let partial = std::mem::take(&mut self.partial);
-        async move {
-            blocking(move || match fs::remove_file(&partial) {
-                Ok(()) => Ok(()),
-                Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-                Err(e) => Err(io_err("remove", &partial)(e)),
-            })
-            .await
-        }
-        .boxed()
-    }
-}
-
-impl Drop for LocalWriter {
-    fn drop(&mut self) {
-        // Dropped without finish/abort (a cancelled future): discard the partial file now
-        // rather than leave it for recovery. finish/abort empty `partial` first.
-        if !self.partial.as_os_str().is_empty() {
-            let _ = fs::remove_file(&self.partial);
-        }
-    }
-}
-
 impl ArchiveVolume for LocalVolume {
     fn describe(&self) -> String {
         format!("local:{}", self.root.display())
@@ -319,25 +100,7 @@ impl ArchiveVolume for LocalVolume {
     ) -> BoxFuture<'a, VolumeResult<Box<dyn ObjectWriter>>> {
         let (root, target) = (self.root.clone(), self.path(key));
         async move {
-            let w = blocking(move || {
-                let dir = target.parent().unwrap_or(&root).to_path_buf();
-                create_dirs(&root, &dir)?;
-                let partial = partial_path(&target);
-                let file = OpenOptions::new()
-                    .write(true)
-                    .create(true)
-                    .truncate(true)
-                    .open(&partial)
-                    .map_err(io_err("create", &partial))?;
-                Ok(LocalWriter {
-                    file: Some(file),
-                    partial,
-                    target,
-                    written: 0,
-                    unsynced: 0,
-                })
-            })
-            .await?;
+            let w = blocking(move || LocalWriter::create(&root, target)).await?;
             Ok(Box::new(w) as Box<dyn ObjectWriter>)
         }
         .boxed()

@@ -17,6 +17,8 @@
 
 mod key;
 mod local;
+mod local_fs;
+mod local_writer;
 mod open;
 mod s3;
 mod s3_probe;
