@@ -136,9 +136,7 @@ fn render(state: &MonitorState) -> anyhow::Result<String> {
         if let Some(t) = db.last_success {
             last_success.get_or_create(&l).set(t);
         }
-        running
-            .get_or_create(&l)
-            .set(i64::from(db.backup_running));
+        running.get_or_create(&l).set(i64::from(db.backup_running));
         if let Some(op) = db.last_operation {
             last_duration
                 .get_or_create(&label(&[("db", &db.name), ("type", kind_label(op.kind))]))

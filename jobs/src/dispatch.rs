@@ -1,7 +1,9 @@
 //! The [`Dispatcher`]: gives every call a job ID and a job record, checks permissions and
-//! parameters against the registry, runs the job (catching panics), and serves the
-//! job-management calls (`job_start`, `job_wait`, `job_result`, `job_finished`,
-//! `job_info`, `job_stop`).
+//! parameters against the registry, and runs the job (catching panics). The job-management
+//! calls (`job_start`, `job_wait`, `job_result`, `job_finished`, `job_info`, `job_stop`)
+//! are in `manage`.
+
+mod manage;
 
 use std::collections::{BTreeMap, HashMap};
 use std::panic::AssertUnwindSafe;
@@ -11,8 +13,6 @@ use std::sync::{Arc, Mutex};
 use confd_storage::records::{JobRecord, JobState};
 use futures::FutureExt;
 use serde_json::{Value, json};
-use tokio::sync::watch;
-use tokio::task::AbortHandle;
 
 use crate::error::JobError;
 use crate::job::{Caller, Effect};
@@ -21,6 +21,7 @@ use crate::registry::{self, Registry};
 use crate::result_code::ResultCode;
 use crate::services::Services;
 use crate::stats::JobCounters;
+use manage::Running;
 
 /// The outcome of one job call: what the result struct carries.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,157 @@
+//! One handler per endpoint of design 5.2, each a thin mapping: camelCase body -> job
+//! parameters, job outcome -> HTTP. Values are checked by the jobs.
+//!
+//! The handlers live in one file per resource (`databases`, `volumes`, `backups`) and
+//! are re-exported here, with the OpenAPI path items utoipa generates beside them, so the
+//! route table and [`ApiDoc`](super::ApiDoc) name them as `handlers::<name>`. This file
+//! holds what they share: documented error answers, the `{id}` extractor, running a job,
+//! and reading and building JSON values.
+
+mod backups;
+mod databases;
+mod volumes;
+
+pub use backups::*;
+pub use databases::*;
+pub use volumes::*;
+
+use axum::Json;
+use axum::extract::{FromRequestParts, Path};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use confd_jobs::Caller;
+use serde_json::{Map, Value, json};
+use utoipa::IntoResponses;
+
+use super::RestState;
+use super::error::{ApiError, ApiErrorBody};
+use super::model::JobStarted;
+
+/// Errors every authenticated endpoint can answer.
+#[derive(IntoResponses)]
+#[allow(dead_code)] // documentation only
+pub enum CommonErrors {
+    /// A parameter or body field is invalid, unknown or missing (`INVALID_PARAMETER`,
+    /// `MISSING_PARAMETER`, `UNSUPPORTED`), or the JSON body is malformed (`BAD_REQUEST`);
+    /// the message names the problem.
+    #[response(status = 400)]
+    BadRequest(ApiErrorBody),
+    /// No or wrong credentials, or the user is not in group `exaadm`.
+    #[response(
+        status = 401,
+        headers(("WWW-Authenticate" = String, description = "Basic realm=\"confd\""))
+    )]
+    Unauthorized(ApiErrorBody),
+    /// The user may not run the job (`PERMISSION_DENIED`).
+    #[response(status = 403)]
+    Forbidden(ApiErrorBody),
+    /// The database, volume or backup does not exist (`NOT_FOUND`).
+    #[response(status = 404)]
+    NotFound(ApiErrorBody),
+    /// The method is not served on this path (`METHOD_NOT_ALLOWED`).
+    #[response(
+        status = 405,
+        headers(("Allow" = String, description = "Methods served on this path"))
+    )]
+    MethodNotAllowed(ApiErrorBody),
+    /// Internal error (`ERROR`); details are in the daemon log only.
+    #[response(status = 500)]
+    Internal(ApiErrorBody),
+}
+
+/// Errors of endpoints that change something.
+#[derive(IntoResponses)]
+#[allow(dead_code)] // documentation only
+pub enum StateErrors {
+    /// The object is in the wrong state or another operation holds it (`WRONG_STATE`,
+    /// `CONFLICT`).
+    #[response(status = 409)]
+    Conflict(ApiErrorBody),
+}
+
+/// Errors of endpoints that take a JSON body.
+#[derive(IntoResponses)]
+#[allow(dead_code)] // documentation only
+pub enum BodyErrors {
+    /// The body is larger than the limit (`PAYLOAD_TOO_LARGE`).
+    #[response(status = 413)]
+    PayloadTooLarge(ApiErrorBody),
+    /// The body is not `application/json` (`UNSUPPORTED_MEDIA_TYPE`).
+    #[response(status = 415)]
+    UnsupportedMediaType(ApiErrorBody),
+}
+
+/// The `{id}` path segment: a database ID (its name).
+pub struct DbId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for DbId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|Path(id)| DbId(id))
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "BAD_REQUEST", e.body_text()))
+    }
+}
+
+type Caught<T> = Result<T, ApiError>;
+
+impl RestState {
+    /// Runs a job; a failed outcome becomes the error answer.
+    async fn job(&self, caller: &Caller, name: &str, params: Value) -> Caught<(String, Value)> {
+        let outcome = self.dispatcher.exec(name, Some(params), caller).await;
+        if outcome.code == confd_jobs::ResultCode::Ok {
+            Ok((outcome.job_id, outcome.output.unwrap_or(Value::Null)))
+        } else {
+            Err(ApiError::from_outcome(&outcome))
+        }
+    }
+
+    /// Runs a job without output of interest and answers its job ID.
+    async fn action(&self, caller: &Caller, name: &str, params: Value) -> Caught<Json<JobStarted>> {
+        let (job_id, _) = self.job(caller, name, params).await?;
+        Ok(Json(JobStarted { job_id }))
+    }
+
+    /// `db_info` of a database (404 when it does not exist).
+    async fn db_info(&self, caller: &Caller, db: &str) -> Caught<Value> {
+        Ok(self.job(caller, "db_info", json!({"db_name": db})).await?.1)
+    }
+}
+
+fn typed<T: serde::de::DeserializeOwned>(job: &str, output: Value) -> Caught<T> {
+    serde_json::from_value(output)
+        .map_err(|e| ApiError::internal(format!("unexpected output of {job}: {e}")))
+}
+
+fn text(v: &Value, key: &str) -> String {
+    match v.get(key) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn number(v: Option<&Value>) -> Option<u64> {
+    match v? {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+/// Sets `key` when `value` is present.
+fn put(map: &mut Map<String, Value>, key: &str, value: Option<impl Into<Value>>) {
+    if let Some(v) = value {
+        map.insert(key.to_owned(), v.into());
+    }
+}
+
+/// `backup_volume_id`, or `backup_volume_name` when no ID is given: the ID wins.
+fn volume_ref(map: &mut Map<String, Value>, id: Option<i64>, name: Option<String>) {
+    match id {
+        Some(id) => put(map, "backup_volume_id", Some(id)),
+        None => put(map, "backup_volume_name", name),
+    }
+}
