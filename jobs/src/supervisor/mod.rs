@@ -5,6 +5,7 @@
 //! Only this module knows tokens and tasks exist; jobs call `start_backup`,
 //! `start_restore`, `abort` and `progress`.
 
+mod claims;
 mod task;
 mod view;
 
@@ -28,6 +29,9 @@ use crate::chain::{self, BackupKey};
 use crate::error::JobError;
 use crate::expiry::{Expire, ts_of};
 use crate::stats::OperationCounters;
+
+pub use claims::Claim;
+use claims::{protected_by, refuse_if_claimed};
 
 /// A backup to start.
 pub struct BackupRequest {
@@ -290,61 +294,6 @@ impl Supervisor {
         }
     }
 
-    /// Claims backups for a job that deletes or rewrites them: refused when a running
-    /// operation writes or reads one of them, or another job holds it. While the claim
-    /// lives, no backup or restore can start on them. Checked and taken under the lock
-    /// operations start under, so there is no window between the check and the work.
-    /// The error is the first key in use.
-    pub fn claim(&self, keys: Vec<BackupKey>) -> Result<Claim<'_>, BackupKey> {
-        self.claim_with(keys, false)
-    }
-
-    /// Like [`claim`](Self::claim) for a rewrite that readers do not mind (a new expiry in
-    /// the status marker): only other claims conflict.
-    pub fn claim_for_rewrite(&self, keys: Vec<BackupKey>) -> Result<Claim<'_>, BackupKey> {
-        self.claim_with(keys, true)
-    }
-
-    fn claim_with(&self, keys: Vec<BackupKey>, readers_ok: bool) -> Result<Claim<'_>, BackupKey> {
-        let running = self.lock();
-        let mut claimed = self.claimed_lock();
-        let in_use = if readers_ok {
-            HashSet::new()
-        } else {
-            protected_by(&running)
-        };
-        if let Some(k) = keys
-            .iter()
-            .find(|k| in_use.contains(*k) || claimed.contains(*k))
-        {
-            return Err(k.clone());
-        }
-        claimed.extend(keys.iter().cloned());
-        Ok(Claim { sup: self, keys })
-    }
-
-    /// Runs `change` (a state change of database `db`) only while no backup or restore of
-    /// it runs, under the lock operations start under.
-    /// `busy` is the error when something runs.
-    pub fn while_idle<T>(
-        &self,
-        db: &str,
-        busy: impl FnOnce() -> JobError,
-        change: impl FnOnce() -> Result<T, JobError>,
-    ) -> Result<T, JobError> {
-        let running = self.lock();
-        if running.contains_key(db) {
-            return Err(busy());
-        }
-        let result = change();
-        drop(running);
-        result
-    }
-
-    fn claimed_lock(&self) -> std::sync::MutexGuard<'_, HashSet<BackupKey>> {
-        self.claimed.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
     fn register(
         &self,
         running: &mut HashMap<String, Arc<Running>>,
@@ -370,46 +319,6 @@ impl Supervisor {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Running>>> {
         self.running.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-/// A claim on backups (see [`Supervisor::claim`]); released on drop.
-pub struct Claim<'a> {
-    sup: &'a Supervisor,
-    keys: Vec<BackupKey>,
-}
-
-impl Drop for Claim<'_> {
-    fn drop(&mut self) {
-        let mut claimed = self.sup.claimed_lock();
-        for k in &self.keys {
-            claimed.remove(k);
-        }
-    }
-}
-
-fn protected_by(running: &HashMap<String, Arc<Running>>) -> HashSet<BackupKey> {
-    running
-        .values()
-        .flat_map(|r| {
-            r.protected
-                .iter()
-                .cloned()
-                .chain(std::iter::once((r.op.db.clone(), r.op.bid)))
-        })
-        .collect()
-}
-
-fn refuse_if_claimed(
-    claimed: &HashSet<BackupKey>,
-    keys: &HashSet<BackupKey>,
-) -> Result<(), JobError> {
-    match keys.iter().find(|k| claimed.contains(*k)) {
-        Some(k) => Err(JobError::Conflict(format!(
-            "Backup {}/id_{} is being deleted or changed by another job",
-            k.0, k.1
-        ))),
-        None => Ok(()),
     }
 }
 
