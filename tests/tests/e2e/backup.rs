@@ -244,6 +244,8 @@ fn the_base_of_a_running_backup_cannot_be_deleted() {
         "ok('db_backup_start', db_name='MY_DATABASE', backup_volume_name='r0001', level=0)\n\
          wait('MY_DATABASE')\n\
          base = ids()[0]\n\
+         import os\n\
+         for root, _, files in os.walk(os.path.join(os.environ['CONFD_STATE_DIR'], 'databases')):\n    [os.utime(os.path.join(root, f), (1, 1)) for f in files]\n\
          ok('db_backup_start', db_name='MY_DATABASE', backup_volume_name='r0001', level=1)\n\
          r = job('db_backups_delete', db_name='MY_DATABASE', backup_list=[base])\n\
          print(r['result_name'], r['result_desc'] == \"Backup '%s' is in use by a running backup, restore or delete\" % base)\n\
