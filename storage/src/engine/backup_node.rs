@@ -123,14 +123,23 @@ pub(crate) async fn write_node(
         Arc::clone(job.progress),
         job.cancel.clone(),
     );
-    let reader =
-        tokio::task::spawn_blocking(move || read_files(&dir, files, &feeder, &progress, &cancel));
+    // A thread of its own (not tokio's blocking pool) so that it can yield the CPU to
+    // request handling like the compression workers do.
+    let (read_tx, read_rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("confd-read".into())
+        .spawn(move || {
+            pipeline::lower_priority();
+            let _ = read_tx.send(read_files(&dir, files, &feeder, &progress, &cancel));
+        })
+        .map_err(|e| EngineError::Internal(format!("cannot start the reader thread: {e}")))?;
+    let reader = read_rx;
 
     let pumped = pump(&mut *writer, drain, job, entries).await;
     // The drain is gone now, so a reader blocked on a full pipeline wakes up and stops.
     let read = reader
         .await
-        .map_err(|e| EngineError::Internal(format!("reader thread: {e}")))
+        .map_err(|_| EngineError::Internal("the reader thread ended without an answer".into()))
         .and_then(|r| r);
     let outcome = match (pumped, read) {
         (Err(e), _) | (Ok(_), Err(e)) => Err(e),

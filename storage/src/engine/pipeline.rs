@@ -43,7 +43,7 @@ pub(crate) fn default_workers() -> usize {
 /// busy compressing, `db_backup_progress` and other calls would wait for a time slice
 /// (design 8 wants progress p99 < 5 ms). Niceness only matters under contention, so on an
 /// idle machine the workers still get every core. Failure (no permission) is harmless.
-fn lower_priority() {
+pub(crate) fn lower_priority() {
     let _ = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 10);
 }
 
