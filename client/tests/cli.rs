@@ -48,6 +48,19 @@ fn ok(o: &Output) -> String {
     stdout(o)
 }
 
+/// `db_backup_progress --watch` until the running backup ends; asserts it succeeded.
+fn watch_until_backup_finished(d: &TestDaemon) {
+    let watched = ok(&client(
+        d,
+        &["db_backup_progress", "db_name:", "MY_DATABASE", "--watch"],
+        &[],
+    ));
+    assert!(
+        watched.contains("Backup has been successfully finished"),
+        "{watched}"
+    );
+}
+
 fn expected(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/expected")
@@ -236,15 +249,7 @@ fn documented_backup_procedure_works_verbatim() {
         &[],
     ));
     assert_eq!(start, "OK\n");
-    let watched = ok(&client(
-        &d,
-        &["db_backup_progress", "db_name:", "MY_DATABASE", "--watch"],
-        &[],
-    ));
-    assert!(
-        watched.contains("Backup has been successfully finished"),
-        "{watched}"
-    );
+    watch_until_backup_finished(&d);
     let progress = ok(&client(
         &d,
         &["db_backup_progress", "db_name:", "MY_DATABASE"],
@@ -311,15 +316,7 @@ fn backup_started_over_rest_is_listed_by_confd_client() {
     );
     assert_eq!(status, 200, "{answer}");
     assert!(answer.contains("\"jobId\""), "{answer}");
-    let watched = ok(&client(
-        &d,
-        &["db_backup_progress", "db_name:", "MY_DATABASE", "--watch"],
-        &[],
-    ));
-    assert!(
-        watched.contains("Backup has been successfully finished"),
-        "{watched}"
-    );
+    watch_until_backup_finished(&d);
     let list = ok(&client(
         &d,
         &["db_backup_list", "db_name:", "MY_DATABASE"],

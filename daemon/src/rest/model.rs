@@ -30,21 +30,9 @@ pub struct DatabaseSummary {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Database {
-    /// Database ID (its name).
-    #[schema(example = "MY_DATABASE")]
-    pub id: String,
-    /// Database name.
-    #[schema(example = "MY_DATABASE")]
-    pub name: String,
-    /// Database version.
-    #[schema(example = "2025.2.0")]
-    pub version: String,
-    /// `running` or `setup` (stopped).
-    #[schema(example = "running")]
-    pub state: String,
-    /// Number of active nodes.
-    #[schema(example = 4)]
-    pub num_nodes: u64,
+    /// What the list shows of it.
+    #[serde(flatten)]
+    pub summary: DatabaseSummary,
     /// Directory holding the database's node directories.
     pub data_path: String,
 }

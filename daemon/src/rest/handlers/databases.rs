@@ -21,11 +21,13 @@ fn database(info: &Value) -> Caught<Database> {
         .ok_or_else(|| ApiError::internal("db_info output has no node count"))?;
     let name = text(info, "name");
     Ok(Database {
-        id: name.clone(),
-        name,
-        version: text(info, "version"),
-        state: text(info, "state"),
-        num_nodes,
+        summary: DatabaseSummary {
+            id: name.clone(),
+            name,
+            version: text(info, "version"),
+            state: text(info, "state"),
+            num_nodes,
+        },
         data_path: text(info, "data_path"),
     })
 }
@@ -52,14 +54,7 @@ pub async fn list_databases(
             Err(e) if e.status == StatusCode::NOT_FOUND => continue,
             Err(e) => return Err(e),
         };
-        let db = database(&info)?;
-        list.push(DatabaseSummary {
-            id: db.id,
-            name: db.name,
-            version: db.version,
-            state: db.state,
-            num_nodes: db.num_nodes,
-        });
+        list.push(database(&info)?.summary);
     }
     Ok(Json(list))
 }
