@@ -23,14 +23,18 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use confd_storage::datagen::Rng;
+
+#[path = "../../tests/src/tree_hash.rs"]
+mod tree_hash;
 use serde_json::{Value, json};
+use tree_hash::tree_hash;
 
 const DB: &str = "MY_DATABASE";
 const NODES: usize = 4;
@@ -244,42 +248,6 @@ fn start_daemon(state: &Path, log: &Path) -> Daemon {
 
 // ---------------------------------------------------------------------------------------
 // Data: a tree hash and changes between rounds.
-
-/// Everything a restore must reproduce under `dir`, as one hash: relative paths, kinds,
-/// modes, mtimes (ns; directories too), file contents and symlink targets.
-fn tree_hash(dir: &Path) -> String {
-    let mut entries = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in fs::read_dir(&d).expect("readable tree") {
-            let path = entry.expect("dir entry").path();
-            let meta = fs::symlink_metadata(&path).expect("metadata");
-            if meta.is_dir() {
-                stack.push(path.clone());
-            }
-            entries.push((path, meta));
-        }
-    }
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut hasher = blake3::Hasher::new();
-    for (path, meta) in entries {
-        let rel = path.strip_prefix(dir).expect("inside the tree");
-        hasher.update(rel.as_os_str().as_encoded_bytes());
-        hasher.update(b"\0");
-        hasher.update(&meta.mode().to_le_bytes());
-        hasher.update(&meta.mtime().to_le_bytes());
-        hasher.update(&meta.mtime_nsec().to_le_bytes());
-        if meta.file_type().is_symlink() {
-            let target = fs::read_link(&path).expect("link");
-            hasher.update(target.as_os_str().as_encoded_bytes());
-        } else if meta.is_file() {
-            hasher.update(&meta.len().to_le_bytes());
-            hasher.update(&fs::read(&path).expect("file"));
-        }
-        hasher.update(b"\0");
-    }
-    hasher.finalize().to_hex().to_string()
-}
 
 /// Regular files under `dir`, sorted (so a seed picks the same ones).
 fn regular_files(dir: &Path) -> Vec<PathBuf> {

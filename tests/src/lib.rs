@@ -250,45 +250,7 @@ pub fn stdout_ok(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// A hash of everything a restore must reproduce under `dir`: relative paths, kinds,
-/// modes, mtimes (ns), file contents and symlink targets. Equal hashes mean byte-for-byte
-/// equal trees.
-pub fn tree_hash(dir: &Path) -> String {
-    use std::os::unix::fs::MetadataExt;
-    let mut entries = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("readable tree") {
-            let path = entry.expect("dir entry").path();
-            let meta = std::fs::symlink_metadata(&path).expect("metadata");
-            if meta.is_dir() {
-                stack.push(path.clone());
-            }
-            entries.push((path, meta));
-        }
-    }
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut hasher = blake3::Hasher::new();
-    for (path, meta) in entries {
-        let rel = path.strip_prefix(dir).expect("inside the tree");
-        hasher.update(rel.as_os_str().as_encoded_bytes());
-        hasher.update(&meta.mode().to_le_bytes());
-        hasher.update(&meta.mtime().to_le_bytes());
-        hasher.update(&meta.mtime_nsec().to_le_bytes());
-        if meta.file_type().is_symlink() {
-            hasher.update(
-                std::fs::read_link(&path)
-                    .expect("link")
-                    .as_os_str()
-                    .as_encoded_bytes(),
-            );
-        } else if meta.is_file() {
-            hasher.update(&std::fs::read(&path).expect("file"));
-        }
-        hasher.update(b"\0");
-    }
-    hasher.finalize().to_hex().to_string()
-}
-
 mod s3_server;
+mod tree_hash;
 pub use s3_server::{S3_ACCESS_KEY, S3_SECRET_KEY, S3Server};
+pub use tree_hash::tree_hash;
