@@ -158,7 +158,7 @@ pub fn snapshot(services: &Services) -> Result<MonitoringSnapshot, JobError> {
             used_bytes: backups
                 .iter()
                 .filter(|b| b.volume_id == v.id)
-                .flat_map(|b| b.marker.manifests.iter().map(|m| m.data_size + m.size))
+                .map(|b| b.marker.stored_bytes())
                 .sum(),
             id: v.id,
             name: v.name,

@@ -98,11 +98,8 @@ impl Job for DbBackupList {
 
 /// Bytes the backup occupies on its volume, as `'0.011 GiB'`.
 fn usage(b: &BackupRecord) -> String {
-    let bytes: u64 = b
-        .marker
-        .manifests
-        .iter()
-        .map(|m| m.data_size + m.size)
-        .sum();
-    format!("{:.3} GiB", bytes as f64 / f64::from(1u32 << 30))
+    format!(
+        "{:.3} GiB",
+        b.marker.stored_bytes() as f64 / f64::from(1u32 << 30)
+    )
 }

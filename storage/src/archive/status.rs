@@ -119,6 +119,12 @@ impl StatusMarker {
         self.base.as_ref().map(|b| b.bid)
     }
 
+    /// Bytes this backup occupies on its volume: its data objects and manifests (chunks it
+    /// reuses from its base are counted there).
+    pub fn stored_bytes(&self) -> u64 {
+        self.manifests.iter().map(|m| m.data_size + m.size).sum()
+    }
+
     /// Pretty JSON (it is small and meant to be readable on the volume).
     pub fn encode(&self) -> Result<Vec<u8>, serde_json::Error> {
         serde_json::to_vec_pretty(self)
