@@ -17,37 +17,12 @@ pub fn key(b: &BackupRecord) -> BackupKey {
 /// Backups whose chain (base, base's base, ... down to level 0) is complete in the
 /// catalogue on the same volume.
 pub fn usable(backups: &[BackupRecord]) -> HashSet<BackupKey> {
-    let by_key: HashMap<BackupKey, &BackupRecord> = backups.iter().map(|b| (key(b), b)).collect();
-    let mut ok = HashSet::new();
-    for b in backups {
-        let mut current: &BackupRecord = b;
-        let mut steps = 0;
-        let chain_ok = loop {
-            if current.marker.level == 0 {
-                break true;
-            }
-            let Some(base_bid) = current.marker.base_bid() else {
-                break false;
-            };
-            match by_key.get(&(current.marker.db.clone(), base_bid)) {
-                Some(base)
-                    if base.volume_id == current.volume_id
-                        && base.marker.level + 1 == current.marker.level =>
-                {
-                    current = base
-                }
-                _ => break false,
-            }
-            steps += 1;
-            if steps > 10 {
-                break false;
-            }
-        };
-        if chain_ok {
-            ok.insert(key(b));
-        }
-    }
-    ok
+    let by_key = index(backups);
+    backups
+        .iter()
+        .filter(|b| walk(&by_key, b).is_some())
+        .map(key)
+        .collect()
 }
 
 /// The base for a new level-`level` backup of `db` on `volume_id`: the newest usable
@@ -68,18 +43,35 @@ pub fn base_for<'a>(
 
 /// The chain of `top` in the catalogue, level 0 first; `None` if incomplete.
 pub fn chain_of(backups: &[BackupRecord], top: &BackupRecord) -> Option<Vec<BackupRecord>> {
-    let mut chain = vec![top.clone()];
-    while let Some(base_bid) = chain.last().and_then(|b| b.marker.base_bid()) {
-        let base = backups.iter().find(|b| {
-            b.marker.db == top.marker.db && b.marker.bid == base_bid && b.volume_id == top.volume_id
-        })?;
-        chain.push(base.clone());
-        if chain.len() > 10 {
+    walk(&index(backups), top).map(|chain| chain.into_iter().cloned().collect())
+}
+
+fn index(backups: &[BackupRecord]) -> HashMap<BackupKey, &BackupRecord> {
+    backups.iter().map(|b| (key(b), b)).collect()
+}
+
+/// The one rule for a complete chain, shared by "usable" and restores: each base is in
+/// the catalogue, on the same volume, one level below, ending at a level 0 within ten
+/// steps. Returns it level 0 first.
+fn walk<'a>(
+    by_key: &HashMap<BackupKey, &'a BackupRecord>,
+    top: &'a BackupRecord,
+) -> Option<Vec<&'a BackupRecord>> {
+    let mut chain = vec![top];
+    let mut current = top;
+    while current.marker.level > 0 {
+        let base = *by_key.get(&(current.marker.db.clone(), current.marker.base_bid()?))?;
+        if base.volume_id != current.volume_id
+            || base.marker.level + 1 != current.marker.level
+            || chain.len() > 10
+        {
             return None;
         }
+        chain.push(base);
+        current = base;
     }
     chain.reverse();
-    (chain.first().is_some_and(|b| b.marker.level == 0)).then_some(chain)
+    Some(chain)
 }
 
 /// Expired backups of `db` on `volume_id` that the clean-up stage may delete at `now`:
