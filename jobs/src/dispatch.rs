@@ -39,9 +39,16 @@ pub struct JobOutcome {
 }
 
 impl JobOutcome {
-    fn logged(self, cause: &dyn std::fmt::Display) -> Self {
-        tracing::error!(job_id = self.job_id, "job task failed: {cause}");
-        self
+    /// An internal failure: the details go to the log, the client gets the job ID to
+    /// look them up.
+    fn internal(job_id: String) -> Self {
+        JobOutcome {
+            desc: format!("Internal error in job {job_id}; details are in the daemon log"),
+            job_id,
+            code: ResultCode::Error,
+            output: None,
+            revision: None,
+        }
     }
 }
 
@@ -95,17 +102,8 @@ impl Dispatcher {
         let (name, caller) = (name.to_owned(), caller.clone());
         let task = tokio::spawn(async move { this.run(seq, &name, params, &caller).await });
         task.await.unwrap_or_else(|e| {
-            JobOutcome {
-                job_id: self.job_id(seq),
-                code: ResultCode::Error,
-                desc: format!(
-                    "Internal error in job {}; details are in the daemon log",
-                    self.job_id(seq)
-                ),
-                output: None,
-                revision: None,
-            }
-            .logged(&e)
+            tracing::error!(job_id = self.job_id(seq), "job task failed: {e}");
+            JobOutcome::internal(self.job_id(seq))
         })
     }
 
@@ -197,13 +195,7 @@ impl Dispatcher {
                     user = caller.user,
                     "internal error: {detail}"
                 );
-                JobOutcome {
-                    job_id: job_id.clone(),
-                    code: ResultCode::Error,
-                    desc: format!("Internal error in job {job_id}; details are in the daemon log"),
-                    output: None,
-                    revision: None,
-                }
+                JobOutcome::internal(job_id.clone())
             }
             Err(e) => JobOutcome {
                 job_id: job_id.clone(),
