@@ -1,7 +1,9 @@
 //! The [`Dispatcher`]: gives every call a job ID and a job record, checks permissions and
-//! parameters against the registry, and runs the job (catching panics). The job-management
-//! calls (`job_start`, `job_wait`, `job_result`, `job_finished`, `job_info`, `job_stop`)
-//! are in `manage`.
+//! parameters against the job's spec, and runs the job (catching panics). Edges call jobs
+//! by name (XML-RPC: [`Dispatcher::exec`]) or by type (REST: [`Dispatcher::exec_job`]);
+//! both take the same path, so records, checks and errors are the same. The
+//! job-management calls (`job_start`, `job_wait`, `job_result`, `job_finished`,
+//! `job_info`, `job_stop`) are in `manage`.
 
 mod manage;
 
@@ -12,16 +14,17 @@ use std::sync::{Arc, Mutex};
 
 use confd_storage::records::{JobRecord, JobState};
 use futures::FutureExt;
+use futures::future::BoxFuture;
 use serde_json::{Value, json};
 
 use crate::error::JobError;
-use crate::job::{Caller, Effect};
-use crate::params;
-use crate::registry::{self, Registry};
+use crate::job::{Caller, Effect, Job};
+use crate::params::{self, CallParams, ParamReader, ParamSpec};
+use crate::registry::{self, JobMeta, Registry};
 use crate::result_code::ResultCode;
 use crate::services::Services;
 use crate::stats::JobCounters;
-use manage::Running;
+use manage::LiveJob;
 
 /// The outcome of one job call: what the result struct carries.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,7 +55,33 @@ impl JobOutcome {
     }
 }
 
-/// Runs jobs by name for any edge (XML-RPC, REST).
+/// A successful call of a job by type: its job ID and its typed output.
+#[derive(Debug)]
+pub struct Executed<O> {
+    /// `<epoch>.<seq>`.
+    pub job_id: String,
+    /// The job's output.
+    pub output: O,
+}
+
+/// A call accepted by the dispatcher: its sequence number, the job (if the name is
+/// registered), the caller and the raw parameters. Its record is live from here on.
+struct Submission {
+    seq: u64,
+    name: String,
+    meta: Option<JobMeta>,
+    caller: Caller,
+    params: Option<Value>,
+}
+
+/// A job body with checked parameters: the wire form of its output, and the typed one
+/// for callers by type.
+type Body<O> = Box<
+    dyn FnOnce(Arc<Services>, Caller, String, ParamReader) -> BoxFuture<'static, Result<(Value, O), JobError>>
+        + Send,
+>;
+
+/// Runs jobs by name or by type for any edge (XML-RPC, REST).
 pub struct Dispatcher {
     /// Calls per job and result since start, for monitoring.
     pub counters: JobCounters,
@@ -60,7 +89,8 @@ pub struct Dispatcher {
     services: Arc<Services>,
     epoch: u64,
     seq: AtomicU64,
-    running: Mutex<HashMap<u64, Running>>,
+    /// Every job between submission and its final record.
+    live: Mutex<HashMap<u64, LiveJob>>,
 }
 
 impl Dispatcher {
@@ -72,7 +102,7 @@ impl Dispatcher {
             services,
             epoch,
             seq: AtomicU64::new(0),
-            running: Mutex::new(HashMap::new()),
+            live: Mutex::new(HashMap::new()),
         }
     }
 
@@ -86,7 +116,8 @@ impl Dispatcher {
         &self.registry
     }
 
-    /// Runs a job to completion (`job_exec`). Job failures are in the outcome, never panics.
+    /// Runs a job by name to completion (`job_exec`). Job failures are in the outcome,
+    /// never panics.
     ///
     /// The job runs in a task of its own: a client that disconnects drops the request
     /// future, and a job that changes state (deleting backups, say) must never stop
@@ -97,30 +128,51 @@ impl Dispatcher {
         params: Option<Value>,
         caller: &Caller,
     ) -> JobOutcome {
-        let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
-        let this = self.clone();
-        let (name, caller) = (name.to_owned(), caller.clone());
-        let task = tokio::spawn(async move { this.run(seq, &name, params, &caller).await });
-        task.await.unwrap_or_else(|e| {
-            tracing::error!(job_id = self.job_id(seq), "job task failed: {e}");
-            JobOutcome::internal(self.job_id(seq))
-        })
+        let submission = self.submit(name, params, caller, None);
+        let body = self.body_by_name(name);
+        self.spawn(submission, body).await.0
     }
 
-    async fn run(
+    /// Runs job `J` to completion with parameters built through its typed parameters, and
+    /// answers its typed output; a failure is the outcome an XML-RPC client would get.
+    pub async fn exec_job<J: Job>(
+        self: &Arc<Self>,
+        caller: &Caller,
+        params: CallParams<J>,
+    ) -> Result<Executed<J::Output>, JobOutcome> {
+        let submission = self.submit(J::NAME, Some(params.into_value()), caller, None);
+        let body: Body<J::Output> = Box::new(|services, caller, job_id, params| {
+            Box::pin(async move {
+                let output = registry::run_typed::<J>(services, caller, job_id, params).await?;
+                Ok((registry::wire_output::<J>(&output)?, output))
+            })
+        });
+        match self.spawn(submission, body).await {
+            (outcome, Some(output)) if outcome.code == ResultCode::Ok => Ok(Executed {
+                job_id: outcome.job_id,
+                output,
+            }),
+            (outcome, _) => Err(outcome),
+        }
+    }
+
+    /// Gives the call a job ID and its live record: name, user, parameters with secrets
+    /// masked, from this moment on.
+    fn submit(
         &self,
-        seq: u64,
         name: &str,
         params: Option<Value>,
         caller: &Caller,
-    ) -> JobOutcome {
-        let job_id = self.job_id(seq);
-        let mut record = JobRecord {
+        started: Option<manage::Started>,
+    ) -> Submission {
+        let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        let meta = self.registry.get(name).map(|e| e.meta);
+        let record = JobRecord {
             epoch: self.epoch,
             seq,
             name: name.to_owned(),
             user: caller.user.clone(),
-            params: Value::Null,
+            params: redact(meta.map_or(&[], |m| m.params), params.as_ref()),
             state: JobState::Executed,
             result_code: None,
             result_name: None,
@@ -130,96 +182,141 @@ impl Dispatcher {
             submitted_ms: now_ms(),
             finished_ms: None,
         };
-        let entry = self.registry.get(name);
-        record.params = redact(entry.map(|e| e.spec.params).unwrap_or(&[]), params.as_ref());
-        let effect = entry.map_or(Effect::ReadOnly, |e| e.spec.effect);
+        self.lock().insert(seq, LiveJob::new(record, started));
+        Submission {
+            seq,
+            name: name.to_owned(),
+            meta,
+            caller: caller.clone(),
+            params,
+        }
+    }
+
+    fn body_by_name(&self, name: &str) -> Body<()> {
+        let Some(call) = self.registry.get(name).map(|e| e.call_fn()) else {
+            // Never called: an unknown name fails before the body runs.
+            return Box::new(|_, _, _, _| Box::pin(async { Ok((Value::Null, ())) }));
+        };
+        Box::new(move |services, caller, job_id, params| {
+            Box::pin(async move { Ok((call(services, caller, job_id, params).await?, ())) })
+        })
+    }
+
+    /// Runs the submission in a task of its own and waits for it.
+    async fn spawn<O: Send + 'static>(
+        self: &Arc<Self>,
+        submission: Submission,
+        body: Body<O>,
+    ) -> (JobOutcome, Option<O>) {
+        let seq = submission.seq;
+        let this = self.clone();
+        let task = tokio::spawn(async move { this.run(submission, body).await });
+        task.await.unwrap_or_else(|e| {
+            tracing::error!(job_id = self.job_id(seq), "job task failed: {e}");
+            (JobOutcome::internal(self.job_id(seq)), None)
+        })
+    }
+
+    async fn run<O>(&self, submission: Submission, body: Body<O>) -> (JobOutcome, Option<O>) {
+        let job_id = self.job_id(submission.seq);
+        let effect = submission.meta.map_or(Effect::ReadOnly, |m| m.spec.effect);
         let durable = effect != Effect::ReadOnly;
         if durable {
             // A change is on record, on disk, before it starts: a crash mid-job leaves a
             // job that recovery marks as interrupted, never a silent change.
-            self.persist(&record);
-            if let Err(e) = self.services.catalog.flush().await {
-                tracing::error!(job_id, "flushing the catalogue failed: {e}");
+            if let Some(record) = self.live_record(submission.seq) {
+                self.persist(&record);
             }
+            self.flush(&job_id).await;
         }
-
-        let result = match entry {
-            None => Err(JobError::NoSuchJob(name.to_owned())),
-            Some(entry) if !caller.may_run(entry.spec.allowed_groups) => {
-                Err(JobError::PermissionDenied {
-                    user: caller.user.clone(),
-                    job: name.to_owned(),
-                })
-            }
-            Some(entry) => match to_param_map(params) {
-                Err(e) => Err(e),
-                Ok(raw) => match params::check(name, &entry.spec, raw) {
-                    Err(e) => Err(e),
-                    Ok(checked) => {
-                        let fut = entry.call(
-                            self.services.clone(),
-                            caller.clone(),
-                            job_id.clone(),
-                            checked,
-                        );
-                        match AssertUnwindSafe(fut).catch_unwind().await {
-                            Ok(result) => result,
-                            Err(panic) => Err(JobError::Internal(format!(
-                                "job panicked: {}",
-                                panic_text(&panic)
-                            ))),
-                        }
-                    }
-                },
-            },
+        let (result, typed) = match self.checked_run(&submission, &job_id, body).await {
+            Ok((value, typed)) => (Ok(value), Some(typed)),
+            Err(e) => (Err(e), None),
         };
+        let outcome = self.outcome(&submission, job_id.clone(), effect, result);
+        // Only registered names become metric series, so their number stays bounded.
+        let counted = if submission.meta.is_some() {
+            submission.name.as_str()
+        } else {
+            "<unknown>"
+        };
+        self.counters.count(counted, outcome.code.name());
+        self.finish(submission.seq, &outcome);
+        if durable {
+            self.flush(&job_id).await;
+        }
+        (outcome, typed)
+    }
 
-        let outcome = match result {
-            Ok(output) => {
-                let revision = match effect {
+    /// Permissions, then parameters, then the job itself, with panics caught.
+    async fn checked_run<O>(
+        &self,
+        submission: &Submission,
+        job_id: &str,
+        body: Body<O>,
+    ) -> Result<(Value, O), JobError> {
+        let Some(meta) = submission.meta else {
+            return Err(JobError::NoSuchJob(submission.name.clone()));
+        };
+        let caller = &submission.caller;
+        if !caller.may_run(meta.spec.allowed_groups) {
+            return Err(JobError::PermissionDenied {
+                user: caller.user.clone(),
+                job: meta.name.to_owned(),
+            });
+        }
+        let raw = to_param_map(submission.params.clone())?;
+        let checked = params::check(meta.name, meta.params, raw)?;
+        let fut = body(
+            self.services.clone(),
+            caller.clone(),
+            job_id.to_owned(),
+            checked,
+        );
+        match AssertUnwindSafe(fut).catch_unwind().await {
+            Ok(result) => result,
+            Err(panic) => Err(JobError::Internal(format!(
+                "job panicked: {}",
+                panic_text(&panic)
+            ))),
+        }
+    }
+
+    fn outcome(
+        &self,
+        submission: &Submission,
+        job_id: String,
+        effect: Effect,
+        result: Result<Value, JobError>,
+    ) -> JobOutcome {
+        match result {
+            Ok(output) => JobOutcome {
+                job_id,
+                code: ResultCode::Ok,
+                desc: "Success".into(),
+                output: (!output.is_null()).then_some(output),
+                revision: match effect {
                     Effect::Configuration => self.services.catalog.bump_revision().ok(),
                     Effect::ReadOnly | Effect::Operation => None,
-                };
-                JobOutcome {
-                    job_id: job_id.clone(),
-                    code: ResultCode::Ok,
-                    desc: "Success".into(),
-                    output: (!output.is_null()).then_some(output),
-                    revision,
-                }
-            }
+                },
+            },
             Err(JobError::Internal(detail)) => {
                 tracing::error!(
                     job_id,
-                    job = name,
-                    user = caller.user,
+                    job = submission.name,
+                    user = submission.caller.user,
                     "internal error: {detail}"
                 );
-                JobOutcome::internal(job_id.clone())
+                JobOutcome::internal(job_id)
             }
             Err(e) => JobOutcome {
-                job_id: job_id.clone(),
+                job_id,
                 code: e.code(),
                 desc: e.to_string(),
                 output: None,
                 revision: None,
             },
-        };
-        // Only registered names become metric series, so their number stays bounded.
-        let counted = if entry.is_some() { name } else { "<unknown>" };
-        self.counters.count(counted, outcome.code.name());
-        record.state = JobState::Finished;
-        record.result_code = Some(outcome.code.number());
-        record.result_name = Some(outcome.code.name().into());
-        record.result_desc = Some(outcome.desc.clone());
-        record.output = outcome.output.clone();
-        record.revision = outcome.revision;
-        record.finished_ms = Some(now_ms());
-        self.persist(&record);
-        if durable && let Err(e) = self.services.catalog.flush().await {
-            tracing::error!(job_id, "flushing the catalogue failed: {e}");
         }
-        outcome
     }
 
     fn persist(&self, record: &JobRecord) {
@@ -228,12 +325,18 @@ impl Dispatcher {
         }
     }
 
+    async fn flush(&self, job_id: &str) {
+        if let Err(e) = self.services.catalog.flush().await {
+            tracing::error!(job_id, "flushing the catalogue failed: {e}");
+        }
+    }
+
     fn job_id(&self, seq: u64) -> String {
         format!("{}.{}", self.epoch, seq)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Running>> {
-        self.running.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, LiveJob>> {
+        self.live.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -249,7 +352,7 @@ fn to_param_map(params: Option<Value>) -> Result<BTreeMap<String, Value>, JobErr
 }
 
 /// Parameters for the job record, with secret values replaced.
-fn redact(spec: &[params::ParamSpec], params: Option<&Value>) -> Value {
+fn redact(spec: &[ParamSpec], params: Option<&Value>) -> Value {
     let Some(Value::Object(map)) = params else {
         return json!({});
     };

@@ -8,22 +8,48 @@ use serde_json::{Map, Value, json};
 
 use crate::error::JobError;
 use crate::job::{self, Caller, Context, Job, JobSpec};
-use crate::params::{FromParams, ParamReader};
+use crate::params::{FromParams, ParamReader, ParamSpec};
 use crate::services::Services;
 
-type CallFn =
+pub(crate) type CallFn =
     fn(Arc<Services>, Caller, String, ParamReader) -> BoxFuture<'static, Result<Value, JobError>>;
 
-/// One registered job: its name, its spec and its type-erased entry point.
-pub struct Entry {
+/// What the dispatcher needs to know of a job before it runs it.
+#[derive(Debug, Clone, Copy)]
+pub struct JobMeta {
     /// Wire name.
     pub name: &'static str,
     /// Help metadata and checks.
     pub spec: JobSpec,
+    /// Parameters, from the job's `Params` type.
+    pub params: &'static [ParamSpec],
+}
+
+impl JobMeta {
+    /// The facts of job `J`.
+    pub fn of<J: Job>() -> Self {
+        JobMeta {
+            name: J::NAME,
+            spec: J::SPEC,
+            params: <J::Params as FromParams>::PARAMS,
+        }
+    }
+}
+
+/// One registered job: its facts and its type-erased entry points.
+pub struct Entry {
+    /// Name, spec, parameters.
+    pub meta: JobMeta,
     call: CallFn,
+    parse: fn(&ParamReader) -> Result<(), JobError>,
 }
 
 impl Entry {
+    /// Wire name.
+    pub fn name(&self) -> &'static str {
+        self.meta.name
+    }
+
     /// Runs the job with checked parameters. `Value::Null` means "no output".
     pub fn call(
         &self,
@@ -33,6 +59,15 @@ impl Entry {
         params: ParamReader,
     ) -> BoxFuture<'static, Result<Value, JobError>> {
         (self.call)(services, caller, job_id, params)
+    }
+
+    pub(crate) fn call_fn(&self) -> CallFn {
+        self.call
+    }
+
+    /// Reads checked parameters into the job's `Params` without running it.
+    pub fn parse(&self, params: &ParamReader) -> Result<(), JobError> {
+        (self.parse)(params)
     }
 }
 
@@ -78,16 +113,16 @@ pub fn registry() -> Registry {
 impl Registry {
     fn add<J: Job>(mut self) -> Self {
         self.entries.push(Entry {
-            name: J::NAME,
-            spec: J::SPEC,
+            meta: JobMeta::of::<J>(),
             call: call_job::<J>,
+            parse: |p| J::Params::from_params(p).map(drop),
         });
         self
     }
 
     /// The job called `name`.
     pub fn get(&self, name: &str) -> Option<&Entry> {
-        self.entries.iter().find(|e| e.name == name)
+        self.entries.iter().find(|e| e.meta.name == name)
     }
 
     /// Every job, in registration order.
@@ -97,7 +132,7 @@ impl Registry {
 
     /// Names of all jobs, sorted (what `job_list` returns).
     pub fn names(&self) -> Vec<&'static str> {
-        let mut names: Vec<_> = self.entries.iter().map(|e| e.name).collect();
+        let mut names: Vec<_> = self.entries.iter().map(Entry::name).collect();
         names.sort_unstable();
         names
     }
@@ -110,16 +145,31 @@ fn call_job<J: Job>(
     params: ParamReader,
 ) -> BoxFuture<'static, Result<Value, JobError>> {
     Box::pin(async move {
-        let params = J::Params::from_params(&params)?;
-        let ctx = Context {
-            services: &services,
-            caller: &caller,
-            job_id: &job_id,
-        };
-        let output = J::run(&ctx, params).await?;
-        serde_json::to_value(output).map_err(|e| {
-            JobError::Internal(format!("output of {} is not serialisable: {e}", J::NAME))
-        })
+        let output = run_typed::<J>(services, caller, job_id, params).await?;
+        wire_output::<J>(&output)
+    })
+}
+
+/// Reads the parameters of `J` and runs it.
+pub async fn run_typed<J: Job>(
+    services: Arc<Services>,
+    caller: Caller,
+    job_id: String,
+    params: ParamReader,
+) -> Result<J::Output, JobError> {
+    let params = J::Params::from_params(&params)?;
+    let ctx = Context {
+        services: &services,
+        caller: &caller,
+        job_id: &job_id,
+    };
+    J::run(&ctx, params).await
+}
+
+/// The output of `J` as the wire (XML-RPC, job records) carries it.
+pub fn wire_output<J: Job>(output: &J::Output) -> Result<Value, JobError> {
+    serde_json::to_value(output).map_err(|e| {
+        JobError::Internal(format!("output of {} is not serialisable: {e}", J::NAME))
     })
 }
 
@@ -127,7 +177,7 @@ fn call_job<J: Job>(
 pub fn describe(entry: &Entry) -> Value {
     let param = |p: &crate::params::ParamSpec| json!({"desc": p.desc, "type": p.ty.python_repr()});
     let (mut mandatory, mut optional, mut substitutes) = (Map::new(), Map::new(), Map::new());
-    for p in entry.spec.params {
+    for p in entry.meta.params {
         if p.required {
             mandatory.insert(p.name.into(), param(p));
         } else {
@@ -138,13 +188,13 @@ pub fn describe(entry: &Entry) -> Value {
         }
     }
     json!({
-        "name": entry.name,
-        "description": entry.spec.description,
+        "name": entry.meta.name,
+        "description": entry.meta.spec.description,
         "mandatory": mandatory,
         "optional": optional,
         "substitutes": substitutes,
         "allowed_users": ["root"],
-        "allowed_groups": entry.spec.allowed_groups,
+        "allowed_groups": entry.meta.spec.allowed_groups,
     })
 }
 
@@ -153,7 +203,7 @@ pub fn help_text(entry: &Entry) -> String {
     let desc = describe(entry);
     format!(
         "Description: {}\n\nMandatory parameters: {}\n\nOptional parameters: {}\n\nSubstitute parameters: {}\n\nAllowed users: {}\n\nAllowed groups: {}\n",
-        entry.spec.description,
+        entry.meta.spec.description,
         python_repr(&desc["mandatory"]),
         python_repr(&desc["optional"]),
         python_repr(&desc["substitutes"]),
@@ -194,11 +244,79 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
+    use crate::params::{self, Param};
+
+    /// The calls that together use every parameter of a job: all of them with their
+    /// examples, the mandatory ones only, and the mandatory ones with each substitute in
+    /// place of the parameter it replaces.
+    fn calls(spec: &'static [ParamSpec]) -> Vec<Vec<&'static ParamSpec>> {
+        let required: Vec<_> = spec.iter().filter(|p| p.required).collect();
+        let mut calls = vec![spec.iter().collect(), required.clone()];
+        for p in &required {
+            if let Some(sub) = p.substitute.and_then(|s| spec.iter().find(|q| q.name == s)) {
+                let mut call: Vec<_> = required.iter().copied().filter(|q| q.name != p.name).collect();
+                call.push(sub);
+                calls.push(call);
+            }
+        }
+        calls
+    }
+
+    /// Both directions: every call parses (so the parser reads no name outside the spec,
+    /// which the reader refuses), and every name in the spec is read by one of them.
+    fn spec_and_parser_agree(
+        job: &str,
+        spec: &'static [ParamSpec],
+        parse: impl Fn(&ParamReader) -> Result<(), JobError>,
+    ) -> Result<(), String> {
+        let mut read = BTreeSet::new();
+        for call in calls(spec) {
+            let raw = call
+                .iter()
+                .map(|p| (p.name.to_owned(), p.example.to_value()))
+                .collect();
+            let names: Vec<_> = call.iter().map(|p| p.name).collect();
+            let reader = params::check(job, spec, raw)
+                .map_err(|e| format!("{job} refuses {names:?}: {e}"))?;
+            parse(&reader).map_err(|e| format!("{job} cannot read {names:?}: {e}"))?;
+            read.extend(reader.names_read());
+        }
+        let unread: Vec<_> = spec.iter().map(|p| p.name).filter(|n| !read.contains(n)).collect();
+        if unread.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{job} lists {unread:?} but its parser never reads them"))
+        }
+    }
+
+    #[test]
+    fn every_job_reads_exactly_the_parameters_it_lists() {
+        for e in registry().entries() {
+            spec_and_parser_agree(e.name(), e.meta.params, |p| e.parse(p))
+                .unwrap_or_else(|why| panic!("{why}"));
+        }
+    }
+
+    #[test]
+    fn a_listed_parameter_that_is_never_read_is_found() {
+        const A: Param<String> = Param::required("a", "read");
+        const B: Param<bool> = Param::optional("b", "never read");
+        let found = spec_and_parser_agree("j", &[A.spec, B.spec], |p| p.get(&A).map(drop));
+        assert_eq!(found, Err("j lists [\"b\"] but its parser never reads them".into()));
+    }
+
+    #[test]
+    fn a_read_parameter_that_is_not_listed_is_found() {
+        const A: Param<String> = Param::required("a", "listed");
+        const C: Param<String> = Param::optional("c", "not listed");
+        let found = spec_and_parser_agree("j", &[A.spec], |p| p.opt(&C).map(drop));
+        assert!(found.is_err_and(|why| why.contains("'c'")));
+    }
 
     #[test]
     fn names_are_unique_and_lower_snake_case() {
         let r = registry();
-        let names: BTreeSet<_> = r.entries().iter().map(|e| e.name).collect();
+        let names: BTreeSet<_> = r.entries().iter().map(Entry::name).collect();
         assert_eq!(names.len(), r.entries().len(), "duplicate job name");
         for n in names {
             assert!(n.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{n}");
@@ -210,9 +328,9 @@ mod tests {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/job");
         for e in registry().entries() {
             assert!(
-                dir.join(format!("{}.rs", e.name)).is_file(),
+                dir.join(format!("{}.rs", e.name())).is_file(),
                 "no src/job/{}.rs",
-                e.name
+                e.name()
             );
         }
     }
@@ -220,35 +338,17 @@ mod tests {
     #[test]
     fn specs_are_complete_and_substitutes_exist() {
         for e in registry().entries() {
-            assert!(
-                !e.spec.description.is_empty(),
-                "{} has no description",
-                e.name
-            );
-            assert!(
-                !e.spec.allowed_groups.is_empty(),
-                "{} allows nobody",
-                e.name
-            );
+            let (name, spec, params) = (e.name(), e.meta.spec, e.meta.params);
+            assert!(!spec.description.is_empty(), "{name} has no description");
+            assert!(!spec.allowed_groups.is_empty(), "{name} allows nobody");
             let mut seen = BTreeSet::new();
-            for p in e.spec.params {
-                assert!(
-                    seen.insert(p.name),
-                    "{}: parameter {} twice",
-                    e.name,
-                    p.name
-                );
-                assert!(
-                    !p.desc.is_empty(),
-                    "{}: {} has no description",
-                    e.name,
-                    p.name
-                );
+            for p in params {
+                assert!(seen.insert(p.name), "{name}: parameter {} twice", p.name);
+                assert!(!p.desc.is_empty(), "{name}: {} has no description", p.name);
                 if let Some(s) = p.substitute {
                     assert!(
-                        e.spec.params.iter().any(|q| q.name == s),
-                        "{}: substitute {s} of {} is not a parameter",
-                        e.name,
+                        params.iter().any(|q| q.name == s),
+                        "{name}: substitute {s} of {} is not a parameter",
                         p.name
                     );
                 }

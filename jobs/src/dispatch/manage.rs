@@ -3,7 +3,6 @@
 //! records by job ID.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use confd_storage::records::{JobRecord, JobState};
 use serde_json::{Value, json};
@@ -15,10 +14,24 @@ use crate::error::JobError;
 use crate::job::{Caller, Effect};
 use crate::result_code::ResultCode;
 
-/// A job started with `job_start` that has not ended: its result channel and its task.
-pub(super) struct Running {
+/// A job between submission and its final record: its real record (name, user,
+/// parameters with secrets masked), and for jobs started with `job_start` the channel its
+/// result arrives on and its task.
+pub(super) struct LiveJob {
+    record: JobRecord,
+    started: Option<Started>,
+}
+
+/// What `job_start` keeps of a job it started.
+pub(super) struct Started {
     done: watch::Receiver<Option<JobOutcome>>,
     abort: Option<AbortHandle>,
+}
+
+impl LiveJob {
+    pub(super) fn new(record: JobRecord, started: Option<Started>) -> Self {
+        LiveJob { record, started }
+    }
 }
 
 impl JobOutcome {
@@ -35,32 +48,62 @@ impl JobOutcome {
 }
 
 impl Dispatcher {
-    /// Starts a job in the background (`job_start`) and returns its job ID at once.
+    /// Starts a job by name in the background (`job_start`) and returns its job ID at
+    /// once; its record is there from this moment on.
     pub fn start(self: &Arc<Self>, name: &str, params: Option<Value>, caller: &Caller) -> String {
-        let seq = self.seq.fetch_add(1, Ordering::Relaxed) + 1;
         let (tx, rx) = watch::channel(None);
+        let started = Started {
+            done: rx,
+            abort: None,
+        };
+        let submission = self.submit(name, params, caller, Some(started));
+        let seq = submission.seq;
+        let body = self.body_by_name(name);
         let this = self.clone();
-        let (name, caller) = (name.to_owned(), caller.clone());
-        let mut running = self.lock();
+        // Under the lock, so the task cannot finish (and leave) before its handle is kept.
+        let mut live = self.lock();
         let task = tokio::spawn(async move {
-            let outcome = this.run(seq, &name, params, &caller).await;
-            this.lock().remove(&seq);
+            let (outcome, _) = this.run(submission, body).await;
             let _ = tx.send(Some(outcome));
         });
-        running.insert(
-            seq,
-            Running {
-                done: rx,
-                abort: Some(task.abort_handle()),
-            },
-        );
+        if let Some(started) = live.get_mut(&seq).and_then(|j| j.started.as_mut()) {
+            started.abort = Some(task.abort_handle());
+        }
         self.job_id(seq)
+    }
+
+    /// Writes the final record of a job and ends its live record, unless `job_stop`
+    /// ended it first: whoever removes the live record writes the final one.
+    pub(super) fn finish(&self, seq: u64, outcome: &JobOutcome) {
+        let mut live = self.lock();
+        let Some(job) = live.get_mut(&seq) else {
+            return;
+        };
+        let record = &mut job.record;
+        record.state = JobState::Finished;
+        record.result_code = Some(outcome.code.number());
+        record.result_name = Some(outcome.code.name().into());
+        record.result_desc = Some(outcome.desc.clone());
+        record.output = outcome.output.clone();
+        record.revision = outcome.revision;
+        record.finished_ms = Some(now_ms());
+        self.persist(record);
+        live.remove(&seq);
+    }
+
+    /// The live record of a running job.
+    pub(super) fn live_record(&self, seq: u64) -> Option<JobRecord> {
+        self.lock().get(&seq).map(|j| j.record.clone())
     }
 
     /// Waits for a job to finish (`job_wait`).
     pub async fn wait(&self, job_id: &str) -> Result<JobOutcome, JobError> {
         let seq = self.own_seq(job_id)?;
-        let receiver = self.lock().get(&seq).map(|r| r.done.clone());
+        let receiver = self
+            .lock()
+            .get(&seq)
+            .and_then(|j| j.started.as_ref())
+            .map(|s| s.done.clone());
         if let Some(mut rx) = receiver
             && let Ok(done) = rx.wait_for(Option::is_some).await
             && let Some(outcome) = done.clone()
@@ -102,77 +145,68 @@ impl Dispatcher {
         }))
     }
 
-    /// Stops a job started with `job_start` that is still running (`job_stop`).
+    /// Stops a job started with `job_start` that is still running (`job_stop`): only
+    /// its own user or root may, and only a job that changes nothing.
     pub fn stop(&self, job_id: &str, caller: &Caller) -> Result<(), JobError> {
         let seq = self.own_seq(job_id)?;
-        let record = self.record(job_id)?;
+        let mut live = self.lock();
+        let Some(job) = live.get(&seq) else {
+            drop(live);
+            self.record(job_id)?;
+            return Err(JobError::WrongState(format!(
+                "Job {job_id} has already finished"
+            )));
+        };
+        let record = &job.record;
         if record.user != caller.user && !caller.groups.iter().any(|g| g == "root") {
             return Err(JobError::PermissionDenied {
                 user: caller.user.clone(),
                 job: format!("job_stop {job_id}"),
             });
         }
-        let stoppable = self
+        let read_only = self
             .registry
             .get(&record.name)
-            .is_none_or(|e| e.spec.effect == Effect::ReadOnly);
-        if !stoppable && self.lock().contains_key(&seq) {
+            .is_none_or(|e| e.meta.spec.effect == Effect::ReadOnly);
+        if !read_only {
             return Err(JobError::WrongState(format!(
                 "Job {job_id} ({}) changes state and cannot be stopped half-way; it finishes on its own",
                 record.name
             )));
         }
-        let handle = self.lock().remove(&seq).and_then(|r| r.abort);
-        match handle {
-            Some(abort) => {
-                abort.abort();
-                let mut record = record;
-                record.state = JobState::Failed;
-                record.result_code = Some(ResultCode::Error.number());
-                record.result_name = Some(ResultCode::Error.name().into());
-                record.result_desc = Some("Job was stopped by the user".into());
-                record.finished_ms = Some(now_ms());
-                self.services.catalog.put_job(&record)?;
-                Ok(())
-            }
-            None => Err(JobError::WrongState(format!(
-                "Job {job_id} has already finished"
-            ))),
-        }
+        let Some(abort) = job.started.as_ref().and_then(|s| s.abort.clone()) else {
+            return Err(JobError::WrongState(format!(
+                "Job {job_id} was not started with job_start; only such jobs can be stopped"
+            )));
+        };
+        let Some(LiveJob { mut record, .. }) = live.remove(&seq) else {
+            return Ok(());
+        };
+        abort.abort();
+        record.state = JobState::Failed;
+        record.result_code = Some(ResultCode::Error.number());
+        record.result_name = Some(ResultCode::Error.name().into());
+        record.result_desc = Some("Job was stopped by the user".into());
+        record.finished_ms = Some(now_ms());
+        self.services.catalog.put_job(&record)?;
+        Ok(())
     }
 
     fn record(&self, job_id: &str) -> Result<JobRecord, JobError> {
         let (epoch, seq) = parse_job_id(job_id)?;
-        self.services
-            .catalog
-            .job(epoch, seq)?
-            .or_else(|| {
-                (epoch == self.epoch && self.lock().contains_key(&seq)).then(|| pending(epoch, seq))
-            })
-            .ok_or_else(|| JobError::NotFound(format!("Job {job_id} does not exist")))
+        let live = (epoch == self.epoch)
+            .then(|| self.live_record(seq))
+            .flatten();
+        let record = match live {
+            Some(record) => Some(record),
+            None => self.services.catalog.job(epoch, seq)?,
+        };
+        record.ok_or_else(|| JobError::NotFound(format!("Job {job_id} does not exist")))
     }
 
     fn own_seq(&self, job_id: &str) -> Result<u64, JobError> {
         let (epoch, seq) = parse_job_id(job_id)?;
         Ok(if epoch == self.epoch { seq } else { 0 })
-    }
-}
-
-fn pending(epoch: u64, seq: u64) -> JobRecord {
-    JobRecord {
-        epoch,
-        seq,
-        name: String::new(),
-        user: String::new(),
-        params: Value::Null,
-        state: JobState::Submitted,
-        result_code: None,
-        result_name: None,
-        result_desc: None,
-        output: None,
-        revision: None,
-        submitted_ms: now_ms(),
-        finished_ms: None,
     }
 }
 

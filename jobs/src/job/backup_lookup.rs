@@ -36,11 +36,6 @@ pub fn resolve(
     Ok((backup, volume))
 }
 
-/// Parses a backup ID parameter.
-pub fn parse(param: &str, text: &str) -> Result<BackupId, JobError> {
-    backup_id::parse_id(text).map_err(|e| JobError::invalid(param, e))
-}
-
 /// Deletes `backup` from its volume, then from the catalogue.
 pub async fn delete(
     services: &Services,

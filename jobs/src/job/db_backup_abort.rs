@@ -3,7 +3,7 @@
 
 use crate::error::JobError;
 use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec, NoOutput};
-use crate::params::{DB_NAME, DbNameParam};
+use crate::params::DbNameParam;
 
 /// The `db_backup_abort` job.
 pub struct DbBackupAbort;
@@ -15,7 +15,6 @@ impl Job for DbBackupAbort {
 
     const SPEC: JobSpec = JobSpec {
         description: "Abort the running backup of a database; what it wrote is removed.",
-        params: &[DB_NAME],
         allowed_groups: DB_GROUPS,
         effect: Effect::Operation,
     };

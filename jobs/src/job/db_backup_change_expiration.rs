@@ -8,7 +8,7 @@ use crate::backup_id;
 use crate::error::JobError;
 use crate::expiry::parse_expire_time;
 use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec, NoOutput};
-use crate::params::{FromParams, ParamReader, ParamSpec, ParamType, VolumeRef};
+use crate::params::{Example, FromParams, Param, ParamReader, ParamSpec, Text, VolumeParam, VolumeRef};
 
 /// The `db_backup_change_expiration` job.
 pub struct DbBackupChangeExpiration;
@@ -22,15 +22,47 @@ pub struct Params {
     expire: Option<i64>,
 }
 
+/// `backup_volume_id` / `backup_volume_name`.
+pub const VOLUME: VolumeParam<i64> = VolumeParam::new(
+    Param::required(
+        "backup_volume_id",
+        "ID of the volume holding the backup.",
+    ),
+    Param::optional(
+        "backup_volume_name",
+        "Name of the volume (substitute for the ID).",
+    ),
+);
+/// `backup_files`.
+pub const BACKUP_FILES: Param<String> = Param::required(
+    "backup_files",
+    "'<db>/id_<bid>/level_<n>': the second token of expire_alterable.",
+)
+.example(Example::Str("MY_DATABASE/id_1/level_0"));
+/// `expire_time`.
+pub const EXPIRE_TIME: Param<Text> = Param::required(
+    "expire_time",
+    "New expiry 'YYYY-MM-DD hh:mm:ss'; blank = never expires.",
+)
+.example(Example::Str("2030-01-01 00:00:00"));
+
 impl FromParams for Params {
+    const PARAMS: &'static [ParamSpec] = &[
+        VOLUME.id.spec,
+        VOLUME.name.spec,
+        BACKUP_FILES.spec,
+        EXPIRE_TIME.spec,
+    ];
+
     fn from_params(p: &ParamReader) -> Result<Self, JobError> {
-        let files = p.str("backup_files")?;
-        let (db, bid, level) =
-            backup_id::parse_files(&files).map_err(|e| JobError::invalid("backup_files", e))?;
-        let expire = parse_expire_time(&p.str("expire_time")?)
-            .map_err(|e| JobError::invalid("expire_time", e))?;
+        let files = p.get(&BACKUP_FILES)?;
+        let (db, bid, level) = backup_id::parse_files(&files)
+            .map_err(|e| JobError::invalid(BACKUP_FILES.name(), e))?;
+        let Text(expire_time) = p.get(&EXPIRE_TIME)?;
+        let expire = parse_expire_time(&expire_time)
+            .map_err(|e| JobError::invalid(EXPIRE_TIME.name(), e))?;
         Ok(Params {
-            volume: VolumeRef::read(p, "backup_volume_id", "backup_volume_name")?,
+            volume: VOLUME.read(p)?,
             db,
             bid,
             level,
@@ -46,29 +78,6 @@ impl Job for DbBackupChangeExpiration {
 
     const SPEC: JobSpec = JobSpec {
         description: "Change the expiry of a backup: expire_time 'YYYY-MM-DD hh:mm:ss' (UTC), or blank for never.",
-        params: &[
-            ParamSpec::required(
-                "backup_volume_id",
-                ParamType::Int,
-                "ID of the volume holding the backup.",
-            )
-            .or("backup_volume_name"),
-            ParamSpec::optional(
-                "backup_volume_name",
-                ParamType::Str,
-                "Name of the volume (substitute for the ID).",
-            ),
-            ParamSpec::required(
-                "backup_files",
-                ParamType::Str,
-                "'<db>/id_<bid>/level_<n>': the second token of expire_alterable.",
-            ),
-            ParamSpec::required(
-                "expire_time",
-                ParamType::StrOrInt,
-                "New expiry 'YYYY-MM-DD hh:mm:ss'; blank = never expires.",
-            ),
-        ],
         allowed_groups: DB_GROUPS,
         effect: Effect::Operation,
     };

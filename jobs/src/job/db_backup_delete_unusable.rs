@@ -4,7 +4,7 @@
 use crate::chain;
 use crate::error::JobError;
 use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec};
-use crate::params::{DB_NAME, DbNameParam};
+use crate::params::DbNameParam;
 
 use super::backup_lookup;
 
@@ -18,7 +18,6 @@ impl Job for DbBackupDeleteUnusable {
 
     const SPEC: JobSpec = JobSpec {
         description: "Delete all unusable backups of a database (incrementals whose base is gone). Returns the IDs deleted.",
-        params: &[DB_NAME],
         allowed_groups: DB_GROUPS,
         effect: Effect::Operation,
     };

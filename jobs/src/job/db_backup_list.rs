@@ -10,7 +10,7 @@ use crate::chain;
 use crate::error::JobError;
 use crate::expiry::{format_minute, ts_to_timestamp};
 use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec};
-use crate::params::{FromParams, ParamReader, ParamSpec, ParamType};
+use crate::params::{DB_NAME, FromParams, Param, ParamReader, ParamSpec};
 
 /// The `db_backup_list` job.
 pub struct DbBackupList;
@@ -21,11 +21,19 @@ pub struct Params {
     show_foreign: bool,
 }
 
+/// `show_foreign`.
+pub const SHOW_FOREIGN: Param<bool> = Param::optional(
+    "show_foreign",
+    "Also list backups of other databases found on the volumes.",
+);
+
 impl FromParams for Params {
+    const PARAMS: &'static [ParamSpec] = &[DB_NAME.spec, SHOW_FOREIGN.spec];
+
     fn from_params(p: &ParamReader) -> Result<Self, JobError> {
         Ok(Params {
-            db_name: p.str("db_name")?,
-            show_foreign: p.bool_or("show_foreign", false),
+            db_name: p.get(&DB_NAME)?,
+            show_foreign: p.or(&SHOW_FOREIGN, false)?,
         })
     }
 }
@@ -37,14 +45,6 @@ impl Job for DbBackupList {
 
     const SPEC: JobSpec = JobSpec {
         description: "List the backups of a database with their IDs, levels, dependencies, expiry and usability.",
-        params: &[
-            ParamSpec::required("db_name", ParamType::Str, "Name of the database."),
-            ParamSpec::optional(
-                "show_foreign",
-                ParamType::Bool,
-                "Also list backups of other databases found on the volumes.",
-            ),
-        ],
         allowed_groups: DB_GROUPS,
         effect: Effect::ReadOnly,
     };

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::error::JobError;
 use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec};
-use crate::params::{DB_NAME, DbNameParam};
+use crate::params::DbNameParam;
 
 /// The `db_backup_progress` job.
 pub struct DbBackupProgress;
@@ -17,7 +17,6 @@ impl Job for DbBackupProgress {
 
     const SPEC: JobSpec = JobSpec {
         description: "Show the progress of the running backup or restore of a database (or of the last one): Comment, Progress (percent), Type, Name, Level, Volume ID, bytes, rate, ETA and phase.",
-        params: &[DB_NAME],
         allowed_groups: DB_GROUPS,
         effect: Effect::ReadOnly,
     };

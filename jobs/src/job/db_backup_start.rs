@@ -4,45 +4,56 @@
 //! same database on the same volume; there is no silent fallback to level 0.
 
 use crate::error::JobError;
-use crate::expiry::{Expire, MAX_EXPIRE_SECONDS};
+use crate::expiry::Expire;
 use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec, NoOutput};
-use crate::params::{FromParams, ParamReader, ParamSpec, ParamType, VolumeRef};
+use crate::params::{DB_NAME, FromParams, Level, Param, ParamReader, ParamSpec, VolumeParam};
 use crate::supervisor::BackupRequest;
 
 /// The `db_backup_start` job.
 pub struct DbBackupStart;
 
+/// `db_name`.
+pub const DB: Param<String> = DB_NAME.described("Database to back up.");
+/// `backup_volume_id` / `backup_volume_name`.
+pub const VOLUME: VolumeParam<i64> = VolumeParam::new(
+    Param::required(
+        "backup_volume_id",
+        "ID of the archive volume (local or remote).",
+    ),
+    Param::optional(
+        "backup_volume_name",
+        "Name of the archive volume (substitute; the ID wins when both are given).",
+    ),
+);
+/// `level`.
+pub const LEVEL: Param<Level> = Param::required(
+    "level",
+    "0 = full, 1..9 = incremental on the newest usable backup of level - 1.",
+);
+/// `expire`.
+pub const EXPIRE: Param<Expire> = Param::optional(
+    "expire",
+    "Expiry relative to now, '#w #d #h #m' (m = minutes), e.g. '1w 3d'; absent = never.",
+);
+
 /// Parameters of `db_backup_start`.
 pub struct Params {
     db_name: String,
-    volume: VolumeRef,
-    level: u8,
+    volume: crate::params::VolumeRef,
+    level: Level,
     expire: Option<Expire>,
 }
 
 impl FromParams for Params {
+    const PARAMS: &'static [ParamSpec] =
+        &[DB.spec, VOLUME.id.spec, VOLUME.name.spec, LEVEL.spec, EXPIRE.spec];
+
     fn from_params(p: &ParamReader) -> Result<Self, JobError> {
-        let level = p.int("level")?;
-        let level = u8::try_from(level)
-            .ok()
-            .filter(|l| *l <= 9)
-            .ok_or_else(|| {
-                JobError::invalid("level", format!("{level} is not a backup level 0..9"))
-            })?;
-        let expire = match p.value("expire") {
-            // An integer is taken as seconds (schedules accept integers, spec 4.3).
-            Some(serde_json::Value::Number(n)) => Some(Expire(
-                n.as_i64().filter(|s| (1..=MAX_EXPIRE_SECONDS).contains(s)).ok_or_else(|| {
-                    JobError::invalid("expire", format!("{n} is not a number of seconds between 1 and {MAX_EXPIRE_SECONDS} (100 years)"))
-                })?,
-            )),
-            _ => p.opt_parse("expire")?,
-        };
         Ok(Params {
-            db_name: p.str("db_name")?,
-            volume: VolumeRef::read(p, "backup_volume_id", "backup_volume_name")?,
-            level,
-            expire,
+            level: p.get(&LEVEL)?,
+            expire: p.opt(&EXPIRE)?,
+            db_name: p.get(&DB)?,
+            volume: VOLUME.read(p)?,
         })
     }
 }
@@ -54,30 +65,6 @@ impl Job for DbBackupStart {
 
     const SPEC: JobSpec = JobSpec {
         description: "Start a backup of a running database into an archive volume. Returns at once; follow it with db_backup_progress.",
-        params: &[
-            ParamSpec::required("db_name", ParamType::Str, "Database to back up."),
-            ParamSpec::required(
-                "backup_volume_id",
-                ParamType::Int,
-                "ID of the archive volume (local or remote).",
-            )
-            .or("backup_volume_name"),
-            ParamSpec::optional(
-                "backup_volume_name",
-                ParamType::Str,
-                "Name of the archive volume (substitute; the ID wins when both are given).",
-            ),
-            ParamSpec::required(
-                "level",
-                ParamType::Int,
-                "0 = full, 1..9 = incremental on the newest usable backup of level - 1.",
-            ),
-            ParamSpec::optional(
-                "expire",
-                ParamType::StrOrInt,
-                "Expiry relative to now, '#w #d #h #m' (m = minutes), e.g. '1w 3d'; absent = never.",
-            ),
-        ],
         allowed_groups: DB_GROUPS,
         effect: Effect::Operation,
     };
@@ -88,7 +75,7 @@ impl Job for DbBackupStart {
         ctx.services.backups.start_backup(BackupRequest {
             db,
             volume,
-            level: p.level,
+            level: p.level.0,
             expire: p.expire,
             job_id: ctx.job_id.to_owned(),
         })?;

@@ -6,7 +6,7 @@ use super::backup_lookup;
 use crate::backup_id::BackupId;
 use crate::error::JobError;
 use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec, NoOutput};
-use crate::params::{FromParams, ParamReader, ParamSpec, ParamType};
+use crate::params::{DB_NAME, FromParams, Param, ParamReader, ParamSpec};
 
 /// The `db_backups_delete` job.
 pub struct DbBackupsDelete;
@@ -17,18 +17,22 @@ pub struct Params {
     ids: Vec<BackupId>,
 }
 
+/// `db_name`.
+pub const DB: Param<String> = DB_NAME.described("Database the backups belong to.");
+/// `backup_list`.
+pub const BACKUP_LIST: Param<Vec<BackupId>> =
+    Param::required("backup_list", "Backup IDs as in db_backup_list key 'id'.");
+
 impl FromParams for Params {
+    const PARAMS: &'static [ParamSpec] = &[DB.spec, BACKUP_LIST.spec];
+
     fn from_params(p: &ParamReader) -> Result<Self, JobError> {
-        let ids = p
-            .str_list("backup_list")?
-            .iter()
-            .map(|text| backup_lookup::parse("backup_list", text))
-            .collect::<Result<Vec<_>, _>>()?;
+        let ids = p.get(&BACKUP_LIST)?;
         if ids.is_empty() {
-            return Err(JobError::invalid("backup_list", "the list is empty"));
+            return Err(JobError::invalid(BACKUP_LIST.name(), "the list is empty"));
         }
         Ok(Params {
-            db_name: p.str("db_name")?,
+            db_name: p.get(&DB)?,
             ids,
         })
     }
@@ -41,14 +45,6 @@ impl Job for DbBackupsDelete {
 
     const SPEC: JobSpec = JobSpec {
         description: "Delete backups of a database, given as a list of the IDs db_backup_list shows.",
-        params: &[
-            ParamSpec::required("db_name", ParamType::Str, "Database the backups belong to."),
-            ParamSpec::required(
-                "backup_list",
-                ParamType::List,
-                "Backup IDs as in db_backup_list key 'id'.",
-            ),
-        ],
         allowed_groups: DB_GROUPS,
         effect: Effect::Operation,
     };
@@ -59,7 +55,7 @@ impl Job for DbBackupsDelete {
         for id in &p.ids {
             if id.db != p.db_name {
                 return Err(JobError::invalid(
-                    "backup_list",
+                    BACKUP_LIST.name(),
                     format!(
                         "backup '{id}' belongs to database '{}', not '{}'",
                         id.db, p.db_name

@@ -9,7 +9,7 @@ use confd_storage::records::{DatabaseRecord, DbState};
 
 use crate::error::JobError;
 use crate::job::{Context, Effect, Job, JobSpec, NoOutput};
-use crate::params::{FromParams, ObjectName, ParamReader, ParamSpec, ParamType};
+use crate::params::{Example, FromParams, ObjectName, Param, ParamReader, ParamSpec};
 use crate::services::Services;
 
 /// The `db_create` job.
@@ -23,9 +23,28 @@ pub struct Params {
     auto_start: bool,
 }
 
+/// `db_name`.
+pub const DB_NAME: Param<ObjectName> = Param::required("db_name", "Name of the new database.");
+/// `nodes`.
+pub const NODES: Param<i64> = Param::required("nodes", "Number of nodes (1-64).");
+/// `data_path`.
+pub const DATA_PATH: Param<String> = Param::optional(
+    "data_path",
+    "Existing directory holding node_0 .. node_<n-1>; missing node directories are created empty. Default: a new directory under the state directory.",
+)
+.example(Example::Str("/"));
+/// `auto_start`.
+pub const AUTO_START: Param<bool> = Param::optional(
+    "auto_start",
+    "Start the database after creating it (default true).",
+);
+
 impl FromParams for Params {
+    const PARAMS: &'static [ParamSpec] =
+        &[DB_NAME.spec, NODES.spec, DATA_PATH.spec, AUTO_START.spec];
+
     fn from_params(p: &ParamReader) -> Result<Self, JobError> {
-        let nodes = p.int("nodes")?;
+        let nodes = p.get(&NODES)?;
         let nodes = u32::try_from(nodes)
             .ok()
             .filter(|n| (1..=64).contains(n))
@@ -35,7 +54,7 @@ impl FromParams for Params {
                     format!("{nodes} is not a node count between 1 and 64"),
                 )
             })?;
-        let data_path = p.opt_str("data_path")?.map(PathBuf::from);
+        let data_path = p.opt(&DATA_PATH)?.map(PathBuf::from);
         if let Some(path) = &data_path {
             if !path.is_absolute() {
                 return Err(JobError::invalid(
@@ -51,10 +70,10 @@ impl FromParams for Params {
             }
         }
         Ok(Params {
-            db_name: p.parse("db_name")?,
+            db_name: p.get(&DB_NAME)?,
             nodes,
             data_path,
-            auto_start: p.bool_or("auto_start", true),
+            auto_start: p.or(&AUTO_START, true)?,
         })
     }
 }
@@ -66,20 +85,6 @@ impl Job for DbCreate {
 
     const SPEC: JobSpec = JobSpec {
         description: "Create a database over a data directory with one node_<k> directory per node.",
-        params: &[
-            ParamSpec::required("db_name", ParamType::Str, "Name of the new database."),
-            ParamSpec::required("nodes", ParamType::Int, "Number of nodes (1-64)."),
-            ParamSpec::optional(
-                "data_path",
-                ParamType::Str,
-                "Existing directory holding node_0 .. node_<n-1>; missing node directories are created empty. Default: a new directory under the state directory.",
-            ),
-            ParamSpec::optional(
-                "auto_start",
-                ParamType::Bool,
-                "Start the database after creating it (default true).",
-            ),
-        ],
         allowed_groups: &["root", "exaadm"],
         effect: Effect::Configuration,
     };

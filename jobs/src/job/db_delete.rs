@@ -6,7 +6,7 @@ use confd_storage::records::DbState;
 
 use crate::error::JobError;
 use crate::job::{Context, Effect, Job, JobSpec, NoOutput};
-use crate::params::{DB_NAME, DbNameParam};
+use crate::params::DbNameParam;
 
 /// The `db_delete` job.
 pub struct DbDelete;
@@ -18,7 +18,6 @@ impl Job for DbDelete {
 
     const SPEC: JobSpec = JobSpec {
         description: "Delete a stopped database. Data directories brought with data_path are kept.",
-        params: &[DB_NAME],
         allowed_groups: &["root", "exaadm"],
         effect: Effect::Configuration,
     };

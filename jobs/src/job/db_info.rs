@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::error::JobError;
 use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec};
-use crate::params::{DB_NAME, DbNameParam};
+use crate::params::DbNameParam;
 
 /// The `db_info` job.
 pub struct DbInfo;
@@ -18,7 +18,6 @@ impl Job for DbInfo {
 
     const SPEC: JobSpec = JobSpec {
         description: "Show the properties of a database: state, nodes, owner, data directory.",
-        params: &[DB_NAME],
         allowed_groups: DB_GROUPS,
         effect: Effect::ReadOnly,
     };

@@ -14,7 +14,6 @@ impl Job for DbList {
 
     const SPEC: JobSpec = JobSpec {
         description: "List the names of all databases.",
-        params: &[],
         allowed_groups: DB_READ_GROUPS,
         effect: Effect::ReadOnly,
     };

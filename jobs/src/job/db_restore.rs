@@ -8,7 +8,7 @@ use super::backup_lookup;
 use crate::backup_id::BackupId;
 use crate::error::JobError;
 use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec, NoOutput};
-use crate::params::{FromParams, ParamReader, ParamSpec, ParamType};
+use crate::params::{DB_NAME, Example, FromParams, Param, ParamReader, ParamSpec, ParamType, ParamValue};
 use crate::supervisor::RestoreRequest;
 
 /// The `db_restore` job.
@@ -31,25 +31,48 @@ pub struct Params {
     restore_type: RestoreType,
 }
 
+/// `db_name`.
+pub const DB: Param<String> = DB_NAME.described("Target database; must be stopped (setup).");
+/// `backup_id`.
+pub const BACKUP_ID: Param<BackupId> = Param::required(
+    "backup_id",
+    "'<volume_id> <path> <db>' as db_backup_list key 'id' shows it.",
+);
+/// `restore_type`.
+pub const RESTORE_TYPE: Param<RestoreType> = Param::required(
+    "restore_type",
+    "'blocking' or 'nonblocking' (local volumes only); 'virtual access' is not supported.",
+);
+
+impl ParamValue for RestoreType {
+    const TYPE: ParamType = ParamType::Str;
+    const EXAMPLE: Example = Example::Str("blocking");
+    type Wire = String;
+
+    fn read(name: &str, value: &serde_json::Value) -> Result<Self, JobError> {
+        match String::read(name, value)?.as_str() {
+            "blocking" => Ok(RestoreType::Blocking),
+            "nonblocking" => Ok(RestoreType::Nonblocking),
+            "virtual access" => Err(JobError::Unsupported(
+                "Restore type 'virtual access' is not supported by this server (use 'blocking')"
+                    .into(),
+            )),
+            other => Err(JobError::invalid(
+                name,
+                format!("'{other}' is not 'blocking', 'nonblocking' or 'virtual access'"),
+            )),
+        }
+    }
+}
+
 impl FromParams for Params {
+    const PARAMS: &'static [ParamSpec] = &[DB.spec, BACKUP_ID.spec, RESTORE_TYPE.spec];
+
     fn from_params(p: &ParamReader) -> Result<Self, JobError> {
-        let restore_type = match p.str("restore_type")?.as_str() {
-            "blocking" => RestoreType::Blocking,
-            "nonblocking" => RestoreType::Nonblocking,
-            "virtual access" => {
-                return Err(JobError::Unsupported("Restore type 'virtual access' is not supported by this server (use 'blocking')".into()));
-            }
-            other => {
-                return Err(JobError::invalid(
-                    "restore_type",
-                    format!("'{other}' is not 'blocking', 'nonblocking' or 'virtual access'"),
-                ));
-            }
-        };
         Ok(Params {
-            db_name: p.str("db_name")?,
-            backup: backup_lookup::parse("backup_id", &p.str("backup_id")?)?,
-            restore_type,
+            restore_type: p.get(&RESTORE_TYPE)?,
+            db_name: p.get(&DB)?,
+            backup: p.get(&BACKUP_ID)?,
         })
     }
 }
@@ -61,23 +84,6 @@ impl Job for DbRestore {
 
     const SPEC: JobSpec = JobSpec {
         description: "Restore a backup into a stopped database (same number of nodes). A level-N ID restores its whole chain. Returns at once; follow it with db_backup_progress.",
-        params: &[
-            ParamSpec::required(
-                "db_name",
-                ParamType::Str,
-                "Target database; must be stopped (setup).",
-            ),
-            ParamSpec::required(
-                "backup_id",
-                ParamType::Str,
-                "'<volume_id> <path> <db>' as db_backup_list key 'id' shows it.",
-            ),
-            ParamSpec::required(
-                "restore_type",
-                ParamType::Str,
-                "'blocking' or 'nonblocking' (local volumes only); 'virtual access' is not supported.",
-            ),
-        ],
         allowed_groups: DB_GROUPS,
         effect: Effect::Operation,
     };

@@ -4,41 +4,53 @@ use confd_storage::records::DbState;
 
 use crate::error::JobError;
 use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec, NoOutput};
-use crate::params::{DB_NAME, DbNameParam, ParamSpec, ParamType};
+use crate::params::{DB_NAME, DbNameParam, FromParams, Param, ParamReader, ParamSpec};
 
 /// The `db_start` job.
 pub struct DbStart;
 
+/// `cluster`.
+pub const CLUSTER: Param<String> = Param::optional(
+    "cluster",
+    "Cluster to start on (accepted for compatibility; this server has one).",
+);
+/// `maintenance`.
+pub const MAINTENANCE: Param<bool> = Param::optional(
+    "maintenance",
+    "Start in maintenance mode (accepted for compatibility).",
+);
+/// `timeout`.
+pub const TIMEOUT: Param<i64> = Param::optional(
+    "timeout",
+    "Seconds to wait; 0 = no limit (starting is immediate here).",
+);
+
+/// Parameters of `db_start`: the database; the rest is accepted for compatibility.
+pub struct Params(DbNameParam);
+
+impl FromParams for Params {
+    const PARAMS: &'static [ParamSpec] = &[DB_NAME.spec, CLUSTER.spec, MAINTENANCE.spec, TIMEOUT.spec];
+
+    fn from_params(p: &ParamReader) -> Result<Self, JobError> {
+        p.ignore(&CLUSTER)?;
+        p.ignore(&MAINTENANCE)?;
+        p.ignore(&TIMEOUT)?;
+        Ok(Params(DbNameParam::from_params(p)?))
+    }
+}
+
 impl Job for DbStart {
     const NAME: &'static str = "db_start";
-    type Params = DbNameParam;
+    type Params = Params;
     type Output = NoOutput;
 
     const SPEC: JobSpec = JobSpec {
         description: "Start a database. Refused while its data is incomplete after an interrupted restore.",
-        params: &[
-            DB_NAME,
-            ParamSpec::optional(
-                "cluster",
-                ParamType::Str,
-                "Cluster to start on (accepted for compatibility; this server has one).",
-            ),
-            ParamSpec::optional(
-                "maintenance",
-                ParamType::Bool,
-                "Start in maintenance mode (accepted for compatibility).",
-            ),
-            ParamSpec::optional(
-                "timeout",
-                ParamType::Int,
-                "Seconds to wait; 0 = no limit (starting is immediate here).",
-            ),
-        ],
         allowed_groups: DB_GROUPS,
         effect: Effect::Configuration,
     };
 
-    async fn run(ctx: &Context<'_>, p: DbNameParam) -> Result<NoOutput, JobError> {
+    async fn run(ctx: &Context<'_>, Params(p): Params) -> Result<NoOutput, JobError> {
         let db = ctx.services.database(&p.db_name)?;
         for dir in db.node_dirs() {
             if !dir.is_dir() {

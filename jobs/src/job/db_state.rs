@@ -3,7 +3,7 @@
 
 use crate::error::JobError;
 use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec};
-use crate::params::{DB_NAME, DbNameParam};
+use crate::params::DbNameParam;
 
 /// The `db_state` job.
 pub struct DbState;
@@ -15,7 +15,6 @@ impl Job for DbState {
 
     const SPEC: JobSpec = JobSpec {
         description: "Show the state of a database: running, setup (stopped), starting or stopping.",
-        params: &[DB_NAME],
         allowed_groups: DB_GROUPS,
         effect: Effect::ReadOnly,
     };

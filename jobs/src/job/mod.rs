@@ -5,7 +5,7 @@ use std::future::Future;
 use serde::Serialize;
 
 use crate::error::JobError;
-use crate::params::{FromParams, ParamSpec};
+use crate::params::FromParams;
 use crate::services::Services;
 
 mod backup_lookup;
@@ -37,13 +37,12 @@ pub mod st_volume_list;
 pub mod user_passwd;
 mod volume_view;
 
-/// What `job_help`/`job_desc` show, and what the dispatcher checks before running a job.
+/// What `job_help`/`job_desc` show besides the parameters (those come from the job's
+/// [`FromParams::PARAMS`]), and what the dispatcher checks before running a job.
 #[derive(Debug, Clone, Copy)]
 pub struct JobSpec {
     /// One-paragraph description.
     pub description: &'static str,
-    /// Parameters, mandatory first.
-    pub params: &'static [ParamSpec],
     /// Groups whose members may run the job (`root` may run everything).
     pub allowed_groups: &'static [&'static str],
     /// What the job changes, which decides how durable its record must be.
@@ -108,10 +107,11 @@ pub struct NoOutput;
 pub trait Job: 'static {
     /// Wire name, e.g. `db_backup_start`.
     const NAME: &'static str;
-    /// Typed parameters.
-    type Params: FromParams + Send;
-    /// Output; [`NoOutput`] for jobs without `result_output`.
-    type Output: Serialize + Send;
+    /// Typed parameters; their list is the job's parameter spec.
+    type Params: FromParams + Send + 'static;
+    /// Output, a named type whose serde attributes spell the ConfD wire keys;
+    /// [`NoOutput`] for jobs without `result_output`.
+    type Output: Serialize + Send + 'static;
     /// Help metadata; the dispatcher checks parameters and permissions against it.
     const SPEC: JobSpec;
     /// Runs the job.

@@ -10,7 +10,7 @@ use confd_storage::records::{VolumeLocation, VolumeRecord};
 use super::volume_view::file_url_path;
 use crate::error::JobError;
 use crate::job::{Context, Effect, Job, JobSpec, VOLUME_GROUPS};
-use crate::params::{FromParams, ObjectName, ParamReader, ParamSpec, ParamType};
+use crate::params::{Example, FromParams, ObjectName, Param, ParamReader, ParamSpec, Text};
 use crate::services::Services;
 
 /// The `remote_volume_add` job.
@@ -54,69 +54,138 @@ pub struct Params {
     pub labels: Vec<String>,
 }
 
+/// `vol_type`.
+pub const VOL_TYPE: Param<String> =
+    Param::required("vol_type", "Volume type: file or s3.").example(Example::Str("file"));
+/// `url`.
+pub const URL: Param<String> =
+    Param::required("url", "Location of the volume.").example(Example::Str("file:///"));
+/// `remote_volume_name`.
+pub const REMOTE_VOLUME_NAME: Param<ObjectName> = Param::optional(
+    "remote_volume_name",
+    "Name; r%04d of (ID - 10000) if omitted.",
+);
+/// `remote_volume_id`.
+pub const REMOTE_VOLUME_ID: Param<Text> = Param::optional(
+    "remote_volume_id",
+    "ID above 10000; generated if omitted.",
+)
+.or(&REMOTE_VOLUME_NAME)
+.example(Example::Int(10_002));
+/// `username`.
+pub const USERNAME: Param<String> =
+    Param::optional("username", "User name or S3 access key ID.");
+/// `password`.
+pub const PASSWORD: Param<String> =
+    Param::optional("password", "Password or S3 secret key.").secret();
+/// `s3_access_key`.
+pub const S3_ACCESS_KEY: Param<String> = Param::optional(
+    "s3_access_key",
+    "S3 access key ID (alternative to username).",
+);
+/// `s3_secret_key`.
+pub const S3_SECRET_KEY: Param<String> = Param::optional(
+    "s3_secret_key",
+    "S3 secret key (alternative to password).",
+)
+.secret();
+/// `labels`.
+pub const LABELS: Param<Vec<String>> = Param::optional("labels", "Extra labels.");
+/// `options`.
+pub const OPTIONS_PARAM: Param<Vec<String>> = Param::optional(
+    "options",
+    "Options: cleanvolume, nocompression, verbose, noverifypeer, timeout=<s>, ...",
+)
+.example(Example::List(&["nocompression"]));
+/// `owner`: accepted; the owner is the caller.
+pub const OWNER: Param<Vec<String>> =
+    Param::optional("owner", "Owner (uid, gid); the caller if omitted.");
+/// `allowed_users`: accepted; volumes here are shared by all administrators.
+pub const ALLOWED_USERS: Param<Vec<String>> =
+    Param::optional("allowed_users", "Users allowed besides the owner.");
+
 impl FromParams for Params {
+    const PARAMS: &'static [ParamSpec] = &[
+        VOL_TYPE.spec,
+        URL.spec,
+        REMOTE_VOLUME_ID.spec,
+        REMOTE_VOLUME_NAME.spec,
+        USERNAME.spec,
+        PASSWORD.spec,
+        S3_ACCESS_KEY.spec,
+        S3_SECRET_KEY.spec,
+        LABELS.spec,
+        OPTIONS_PARAM.spec,
+        OWNER.spec,
+        ALLOWED_USERS.spec,
+    ];
+
     fn from_params(p: &ParamReader) -> Result<Self, JobError> {
-        let vol_type = p.str("vol_type")?.to_ascii_lowercase();
+        let vol_type = p.get(&VOL_TYPE)?.to_ascii_lowercase();
         if OTHER_TYPES.contains(&vol_type.as_str()) {
             return Err(JobError::Unsupported(format!(
                 "Remote volume type '{vol_type}' is not supported by this server (supported: file, s3)"
             )));
         }
-        let url = p.str("url")?;
-        match vol_type.as_str() {
-            "file" => {
-                let dir = file_url_path(&url).map_err(|e| JobError::invalid("url", e))?;
-                if !dir.is_dir() {
-                    return Err(JobError::invalid(
-                        "url",
-                        format!("directory {} does not exist", dir.display()),
-                    ));
-                }
-            }
-            "s3" => check_s3_url(&url).map_err(|e| JobError::invalid("url", e))?,
-            other => {
-                return Err(JobError::invalid(
-                    "vol_type",
-                    format!("'{other}' is not a remote volume type (file, s3)"),
-                ));
-            }
-        }
-        let id = p
-            .opt_int("remote_volume_id")?
-            .map(|id| {
-                u32::try_from(id)
-                    .ok()
-                    .filter(|id| *id >= FIRST_REMOTE_ID && *id <= 99_999)
-                    .ok_or_else(|| {
-                        JobError::invalid(
-                            "remote_volume_id",
-                            format!("{id} is not between 10001 and 99999"),
-                        )
-                    })
-            })
-            .transpose()?;
-        let options = p.str_list("options")?;
+        let url = p.get(&URL)?;
+        check_url(&vol_type, &url)?;
+        let id = p.opt(&REMOTE_VOLUME_ID)?.map(remote_id).transpose()?;
+        let options = p.or(&OPTIONS_PARAM, Vec::new())?;
         for o in &options {
             if !OPTIONS.contains(&o.as_str()) && !VALUE_OPTIONS.iter().any(|v| o.starts_with(v)) {
                 return Err(JobError::invalid(
-                    "options",
+                    OPTIONS_PARAM.name(),
                     format!("unknown option '{o}'"),
                 ));
             }
         }
-        let username = p.opt_str("username")?.or(p.opt_str("s3_access_key")?);
-        let password = p.opt_str("password")?.or(p.opt_str("s3_secret_key")?);
+        let username = p.opt(&USERNAME)?.or(p.opt(&S3_ACCESS_KEY)?);
+        let password = p.opt(&PASSWORD)?.or(p.opt(&S3_SECRET_KEY)?);
+        p.ignore(&OWNER)?;
+        p.ignore(&ALLOWED_USERS)?;
         Ok(Params {
             vol_type,
             url,
             id,
-            name: p.opt_parse("remote_volume_name")?,
+            name: p.opt(&REMOTE_VOLUME_NAME)?,
             username,
             password,
             options,
-            labels: p.str_list("labels")?,
+            labels: p.or(&LABELS, Vec::new())?,
         })
     }
+}
+
+fn check_url(vol_type: &str, url: &str) -> Result<(), JobError> {
+    match vol_type {
+        "file" => {
+            let dir = file_url_path(url).map_err(|e| JobError::invalid(URL.name(), e))?;
+            if !dir.is_dir() {
+                return Err(JobError::invalid(
+                    URL.name(),
+                    format!("directory {} does not exist", dir.display()),
+                ));
+            }
+            Ok(())
+        }
+        "s3" => check_s3_url(url).map_err(|e| JobError::invalid(URL.name(), e)),
+        other => Err(JobError::invalid(
+            VOL_TYPE.name(),
+            format!("'{other}' is not a remote volume type (file, s3)"),
+        )),
+    }
+}
+
+fn remote_id(Text(text): Text) -> Result<u32, JobError> {
+    let invalid = |why: String| JobError::invalid(REMOTE_VOLUME_ID.name(), why);
+    let id: i64 = text
+        .trim()
+        .parse()
+        .map_err(|_| invalid(format!("'{text}' is not an integer")))?;
+    u32::try_from(id)
+        .ok()
+        .filter(|id| *id >= FIRST_REMOTE_ID && *id <= 99_999)
+        .ok_or_else(|| invalid(format!("{id} is not between 10001 and 99999")))
 }
 
 fn check_s3_url(url: &str) -> Result<(), String> {
@@ -144,50 +213,6 @@ impl Job for RemoteVolumeAdd {
 
     const SPEC: JobSpec = JobSpec {
         description: "Add a remote archive volume of type 'file' (url file:///dir) or 's3' (url http[s]://host[:port]/bucket[/prefix] or https://bucket.s3.region.amazonaws.com).",
-        params: &[
-            ParamSpec::required("vol_type", ParamType::Str, "Volume type: file or s3."),
-            ParamSpec::required("url", ParamType::Str, "Location of the volume."),
-            ParamSpec::optional(
-                "remote_volume_id",
-                ParamType::StrOrInt,
-                "ID above 10000; generated if omitted.",
-            )
-            .or("remote_volume_name"),
-            ParamSpec::optional(
-                "remote_volume_name",
-                ParamType::Str,
-                "Name; r%04d of (ID - 10000) if omitted.",
-            ),
-            ParamSpec::optional("username", ParamType::Str, "User name or S3 access key ID."),
-            ParamSpec::optional("password", ParamType::Str, "Password or S3 secret key.").secret(),
-            ParamSpec::optional(
-                "s3_access_key",
-                ParamType::Str,
-                "S3 access key ID (alternative to username).",
-            ),
-            ParamSpec::optional(
-                "s3_secret_key",
-                ParamType::Str,
-                "S3 secret key (alternative to password).",
-            )
-            .secret(),
-            ParamSpec::optional("labels", ParamType::List, "Extra labels."),
-            ParamSpec::optional(
-                "options",
-                ParamType::List,
-                "Options: cleanvolume, nocompression, verbose, noverifypeer, timeout=<s>, ...",
-            ),
-            ParamSpec::optional(
-                "owner",
-                ParamType::List,
-                "Owner (uid, gid); the caller if omitted.",
-            ),
-            ParamSpec::optional(
-                "allowed_users",
-                ParamType::List,
-                "Users allowed besides the owner.",
-            ),
-        ],
         allowed_groups: VOLUME_GROUPS,
         effect: Effect::Configuration,
     };

@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::volume_view::remote_view;
 use crate::error::JobError;
 use crate::job::{Context, Effect, Job, JobSpec, VOLUME_GROUPS};
-use crate::params::{FromParams, ParamReader, ParamSpec, ParamType, VolumeRef};
+use crate::params::{FromParams, Param, ParamReader, ParamSpec, Text, VolumeParam, VolumeRef};
 use crate::services::Services;
 
 /// The `remote_volume_info` job.
@@ -15,30 +15,23 @@ pub struct RemoteVolumeInfo;
 /// A remote volume given by `remote_volume_id` or `remote_volume_name`.
 pub struct RemoteRef(pub VolumeRef);
 
-impl FromParams for RemoteRef {
-    fn from_params(p: &ParamReader) -> Result<Self, JobError> {
-        Ok(RemoteRef(VolumeRef::read(
-            p,
-            "remote_volume_id",
-            "remote_volume_name",
-        )?))
-    }
-}
-
-/// Parameters shared by the jobs that address one remote volume.
-pub const REMOTE_REF_PARAMS: [ParamSpec; 2] = [
-    ParamSpec::required(
-        "remote_volume_name",
-        ParamType::Str,
-        "Name of the remote volume.",
-    )
-    .or("remote_volume_id"),
-    ParamSpec::optional(
+/// `remote_volume_name` / `remote_volume_id`, shared by the jobs that address one
+/// remote volume.
+pub const REMOTE_VOLUME: VolumeParam<Text> = VolumeParam::by_name(
+    Param::required("remote_volume_name", "Name of the remote volume."),
+    Param::optional(
         "remote_volume_id",
-        ParamType::StrOrInt,
         "ID of the remote volume (substitute for the name).",
     ),
-];
+);
+
+impl FromParams for RemoteRef {
+    const PARAMS: &'static [ParamSpec] = &[REMOTE_VOLUME.name.spec, REMOTE_VOLUME.id.spec];
+
+    fn from_params(p: &ParamReader) -> Result<Self, JobError> {
+        Ok(RemoteRef(REMOTE_VOLUME.read(p)?))
+    }
+}
 
 impl RemoteRef {
     /// The remote volume, or `NOT_FOUND` naming it (local volumes do not count).
@@ -64,7 +57,6 @@ impl Job for RemoteVolumeInfo {
 
     const SPEC: JobSpec = JobSpec {
         description: "Show a remote archive volume: name, vid, type, url, username, owner, options.",
-        params: &REMOTE_REF_PARAMS,
         allowed_groups: VOLUME_GROUPS,
         effect: Effect::ReadOnly,
     };

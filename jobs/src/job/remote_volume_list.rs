@@ -14,7 +14,6 @@ impl Job for RemoteVolumeList {
 
     const SPEC: JobSpec = JobSpec {
         description: "List the names of all remote archive volumes.",
-        params: &[],
         allowed_groups: VOLUME_GROUPS,
         effect: Effect::ReadOnly,
     };

@@ -18,7 +18,6 @@ impl Job for RemoteVolumeListDetails {
 
     const SPEC: JobSpec = JobSpec {
         description: "List all remote archive volumes with their properties.",
-        params: &[],
         allowed_groups: VOLUME_GROUPS,
         effect: Effect::ReadOnly,
     };

@@ -3,9 +3,9 @@
 
 use crate::error::JobError;
 use crate::job::{Context, Effect, Job, JobSpec, NoOutput, VOLUME_GROUPS};
-use crate::params::{FromParams, ParamReader, ParamSpec, ParamType};
+use crate::params::{FromParams, Param, ParamReader, ParamSpec};
 
-use super::remote_volume_info::RemoteRef;
+use super::remote_volume_info::{REMOTE_VOLUME, RemoteRef};
 use super::volume_view::refuse_if_in_use;
 
 /// The `remote_volume_remove` job.
@@ -17,11 +17,18 @@ pub struct Params {
     force: bool,
 }
 
+/// `force`.
+pub const FORCE: Param<bool> =
+    Param::optional("force", "Remove even though backups exist on it.");
+
 impl FromParams for Params {
+    const PARAMS: &'static [ParamSpec] =
+        &[REMOTE_VOLUME.name.spec, REMOTE_VOLUME.id.spec, FORCE.spec];
+
     fn from_params(p: &ParamReader) -> Result<Self, JobError> {
         Ok(Params {
             volume: RemoteRef::from_params(p)?,
-            force: p.bool_or("force", false),
+            force: p.or(&FORCE, false)?,
         })
     }
 }
@@ -33,24 +40,6 @@ impl Job for RemoteVolumeRemove {
 
     const SPEC: JobSpec = JobSpec {
         description: "Remove a remote archive volume from the configuration. Refused while it holds backups unless force is true; data on the volume is kept.",
-        params: &[
-            ParamSpec::required(
-                "remote_volume_name",
-                ParamType::Str,
-                "Name of the remote volume.",
-            )
-            .or("remote_volume_id"),
-            ParamSpec::optional(
-                "remote_volume_id",
-                ParamType::StrOrInt,
-                "ID of the remote volume (substitute for the name).",
-            ),
-            ParamSpec::optional(
-                "force",
-                ParamType::Bool,
-                "Remove even though backups exist on it.",
-            ),
-        ],
         allowed_groups: VOLUME_GROUPS,
         effect: Effect::Configuration,
     };

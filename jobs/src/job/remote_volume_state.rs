@@ -4,7 +4,7 @@
 
 use confd_storage::records::VolumeLocation;
 
-use super::remote_volume_info::{REMOTE_REF_PARAMS, RemoteRef};
+use super::remote_volume_info::RemoteRef;
 use crate::error::JobError;
 use crate::job::{Context, Effect, Job, JobSpec, VOLUME_GROUPS};
 
@@ -18,7 +18,6 @@ impl Job for RemoteVolumeState {
 
     const SPEC: JobSpec = JobSpec {
         description: "Show the connection state of a remote archive volume: 'Online' or 'Connection problem: <reason>'.",
-        params: &REMOTE_REF_PARAMS,
         allowed_groups: VOLUME_GROUPS,
         effect: Effect::ReadOnly,
     };

@@ -7,7 +7,7 @@ use confd_storage::records::{VolumeLocation, VolumeRecord};
 
 use crate::error::JobError;
 use crate::job::{Context, Effect, Job, JobSpec, VOLUME_GROUPS};
-use crate::params::{FromParams, ObjectName, ParamReader, ParamSpec, ParamType};
+use crate::params::{Example, FromParams, ObjectName, Param, ParamReader, ParamSpec, Text};
 use crate::services::Services;
 use crate::units::parse_size;
 
@@ -20,9 +20,62 @@ pub struct Params {
     size_bytes: u64,
 }
 
+/// `name`.
+pub const VOLUME_NAME: Param<ObjectName> = Param::required("name", "Name of the new volume.");
+/// `type`.
+pub const VOLUME_TYPE: Param<String> =
+    Param::required("type", "'archive' (data volumes are not supported).")
+        .example(Example::Str("archive"));
+/// `size`.
+pub const SIZE: Param<Text> =
+    Param::required("size", "Size with unit, e.g. '10 GiB'.").example(Example::Str("10 GiB"));
+
+/// Layout parameters of real ConfD, accepted for compatibility and recorded nowhere.
+mod layout {
+    use crate::params::{Param, Text};
+
+    pub const DISK: Param<String> =
+        Param::optional("disk", "Disk name (accepted for compatibility).");
+    pub const NODES: Param<Vec<String>> =
+        Param::optional("nodes", "Node IDs (accepted for compatibility).");
+    pub const REDUNDANCY: Param<i64> =
+        Param::optional("redundancy", "Redundancy (accepted for compatibility).");
+    pub const NUM_MASTER_NODES: Param<i64> = Param::optional(
+        "num_master_nodes",
+        "Master nodes (accepted for compatibility).",
+    );
+    pub const BLOCK_SIZE: Param<Text> =
+        Param::optional("block_size", "Block size (accepted for compatibility).");
+    pub const STRIPE_SIZE: Param<Text> =
+        Param::optional("stripe_size", "Stripe size (accepted for compatibility).");
+    pub const PARTITION_SIZE: Param<Text> = Param::optional(
+        "partition_size",
+        "Partition size (accepted for compatibility).",
+    );
+    pub const SHARED: Param<bool> =
+        Param::optional("shared", "Shared volume (accepted for compatibility).");
+    pub const OWNER: Param<Vec<String>> =
+        Param::optional("owner", "Owner [uid, gid] (accepted for compatibility).");
+}
+
 impl FromParams for Params {
+    const PARAMS: &'static [ParamSpec] = &[
+        VOLUME_NAME.spec,
+        VOLUME_TYPE.spec,
+        SIZE.spec,
+        layout::DISK.spec,
+        layout::NODES.spec,
+        layout::REDUNDANCY.spec,
+        layout::NUM_MASTER_NODES.spec,
+        layout::BLOCK_SIZE.spec,
+        layout::STRIPE_SIZE.spec,
+        layout::PARTITION_SIZE.spec,
+        layout::SHARED.spec,
+        layout::OWNER.spec,
+    ];
+
     fn from_params(p: &ParamReader) -> Result<Self, JobError> {
-        match p.str("type")?.as_str() {
+        match p.get(&VOLUME_TYPE)?.as_str() {
             "archive" => {}
             "data" => {
                 return Err(JobError::Unsupported(
@@ -31,15 +84,24 @@ impl FromParams for Params {
             }
             other => {
                 return Err(JobError::invalid(
-                    "type",
+                    VOLUME_TYPE.name(),
                     format!("'{other}' is not 'archive' or 'data'"),
                 ));
             }
         }
-        let size = p.str("size")?;
+        p.ignore(&layout::DISK)?;
+        p.ignore(&layout::NODES)?;
+        p.ignore(&layout::REDUNDANCY)?;
+        p.ignore(&layout::NUM_MASTER_NODES)?;
+        p.ignore(&layout::BLOCK_SIZE)?;
+        p.ignore(&layout::STRIPE_SIZE)?;
+        p.ignore(&layout::PARTITION_SIZE)?;
+        p.ignore(&layout::SHARED)?;
+        p.ignore(&layout::OWNER)?;
+        let Text(size) = p.get(&SIZE)?;
         Ok(Params {
-            name: p.parse("name")?,
-            size_bytes: parse_size(&size).map_err(|e| JobError::invalid("size", e))?,
+            name: p.get(&VOLUME_NAME)?,
+            size_bytes: parse_size(&size).map_err(|e| JobError::invalid(SIZE.name(), e))?,
         })
     }
 }
@@ -51,64 +113,6 @@ impl Job for StVolumeCreate {
 
     const SPEC: JobSpec = JobSpec {
         description: "Create a local archive volume. Layout parameters of real ConfD (disk, nodes, redundancy, block and stripe sizes, ...) are accepted and recorded nowhere: a local volume here is a directory.",
-        params: &[
-            ParamSpec::required("name", ParamType::Str, "Name of the new volume."),
-            ParamSpec::required(
-                "type",
-                ParamType::Str,
-                "'archive' (data volumes are not supported).",
-            ),
-            ParamSpec::required(
-                "size",
-                ParamType::StrOrInt,
-                "Size with unit, e.g. '10 GiB'.",
-            ),
-            ParamSpec::optional(
-                "disk",
-                ParamType::Str,
-                "Disk name (accepted for compatibility).",
-            ),
-            ParamSpec::optional(
-                "nodes",
-                ParamType::List,
-                "Node IDs (accepted for compatibility).",
-            ),
-            ParamSpec::optional(
-                "redundancy",
-                ParamType::Int,
-                "Redundancy (accepted for compatibility).",
-            ),
-            ParamSpec::optional(
-                "num_master_nodes",
-                ParamType::Int,
-                "Master nodes (accepted for compatibility).",
-            ),
-            ParamSpec::optional(
-                "block_size",
-                ParamType::StrOrInt,
-                "Block size (accepted for compatibility).",
-            ),
-            ParamSpec::optional(
-                "stripe_size",
-                ParamType::StrOrInt,
-                "Stripe size (accepted for compatibility).",
-            ),
-            ParamSpec::optional(
-                "partition_size",
-                ParamType::StrOrInt,
-                "Partition size (accepted for compatibility).",
-            ),
-            ParamSpec::optional(
-                "shared",
-                ParamType::Bool,
-                "Shared volume (accepted for compatibility).",
-            ),
-            ParamSpec::optional(
-                "owner",
-                ParamType::List,
-                "Owner [uid, gid] (accepted for compatibility).",
-            ),
-        ],
         allowed_groups: VOLUME_GROUPS,
         effect: Effect::Configuration,
     };

@@ -2,7 +2,7 @@
 
 use crate::error::JobError;
 use crate::job::{Context, Effect, Job, JobSpec, NoOutput, VOLUME_GROUPS};
-use crate::params::{FromParams, ParamReader, ParamSpec, ParamType, VolumeRef};
+use crate::params::{FromParams, Param, ParamReader, ParamSpec, VolumeParam, VolumeRef};
 
 use super::volume_view::{refuse_if_in_use, volume_dir};
 
@@ -14,10 +14,18 @@ pub struct Params {
     volume: VolumeRef,
 }
 
+/// `vid` / `vname`.
+pub const VOLUME: VolumeParam<i64> = VolumeParam::new(
+    Param::required("vid", "ID of the volume."),
+    Param::optional("vname", "Name of the volume (substitute for vid)."),
+);
+
 impl FromParams for Params {
+    const PARAMS: &'static [ParamSpec] = &[VOLUME.id.spec, VOLUME.name.spec];
+
     fn from_params(p: &ParamReader) -> Result<Self, JobError> {
         Ok(Params {
-            volume: VolumeRef::read(p, "vid", "vname")?,
+            volume: VOLUME.read(p)?,
         })
     }
 }
@@ -29,14 +37,6 @@ impl Job for StVolumeDelete {
 
     const SPEC: JobSpec = JobSpec {
         description: "Delete a local archive volume. Refused while it holds backups.",
-        params: &[
-            ParamSpec::required("vid", ParamType::Int, "ID of the volume.").or("vname"),
-            ParamSpec::optional(
-                "vname",
-                ParamType::Str,
-                "Name of the volume (substitute for vid).",
-            ),
-        ],
         allowed_groups: VOLUME_GROUPS,
         effect: Effect::Configuration,
     };

@@ -6,7 +6,9 @@ use serde_json::Value;
 use super::volume_view::local_view;
 use crate::error::JobError;
 use crate::job::{Context, Effect, Job, JobSpec, VOLUME_GROUPS};
-use crate::params::{FromParams, ParamReader, ParamSpec, ParamType, VolumeRef};
+use crate::params::{
+    FromParams, Param, ParamReader, ParamSpec, Text, VolumeParam, VolumeRef, text_volume_id,
+};
 
 /// The `st_volume_info` job.
 pub struct StVolumeInfo;
@@ -19,12 +21,21 @@ pub enum Params {
     One(VolumeRef),
 }
 
+/// `vid` / `vname`.
+pub const VOLUME: VolumeParam<Text> = VolumeParam::new(
+    Param::required("vid", "ID of the volume, or 'all_volumes'."),
+    Param::optional("vname", "Name of the volume (substitute for vid)."),
+);
+
 impl FromParams for Params {
+    const PARAMS: &'static [ParamSpec] = &[VOLUME.id.spec, VOLUME.name.spec];
+
     fn from_params(p: &ParamReader) -> Result<Self, JobError> {
-        if p.opt_str("vid")?.as_deref() == Some("all_volumes") {
-            return Ok(Params::All);
+        match p.opt(&VOLUME.id)? {
+            Some(Text(all)) if all == "all_volumes" => Ok(Params::All),
+            Some(id) => Ok(Params::One(text_volume_id(VOLUME.id.name(), &id)?)),
+            None => Ok(Params::One(VOLUME.read_name(p)?)),
         }
-        Ok(Params::One(VolumeRef::read(p, "vid", "vname")?))
     }
 }
 
@@ -35,19 +46,6 @@ impl Job for StVolumeInfo {
 
     const SPEC: JobSpec = JobSpec {
         description: "Show a local archive volume; sizes are rendered with units. vid 'all_volumes' shows all.",
-        params: &[
-            ParamSpec::required(
-                "vid",
-                ParamType::StrOrInt,
-                "ID of the volume, or 'all_volumes'.",
-            )
-            .or("vname"),
-            ParamSpec::optional(
-                "vname",
-                ParamType::Str,
-                "Name of the volume (substitute for vid).",
-            ),
-        ],
         allowed_groups: VOLUME_GROUPS,
         effect: Effect::ReadOnly,
     };

@@ -17,7 +17,6 @@ impl Job for StVolumeList {
 
     const SPEC: JobSpec = JobSpec {
         description: "List the local archive volumes with their properties.",
-        params: &[],
         allowed_groups: VOLUME_GROUPS,
         effect: Effect::ReadOnly,
     };

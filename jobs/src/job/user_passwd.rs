@@ -3,7 +3,7 @@
 
 use crate::error::JobError;
 use crate::job::{Context, Effect, Job, JobSpec, NoOutput};
-use crate::params::{FromParams, ParamReader, ParamSpec, ParamType};
+use crate::params::{Example, FromParams, Param, ParamReader, ParamSpec};
 
 /// The `user_passwd` job.
 pub struct UserPasswd;
@@ -14,17 +14,30 @@ pub struct Params {
     password: String,
 }
 
+/// `password`.
+pub const PASSWORD: Param<String> =
+    Param::required("password", "The new password (at least 8 characters).")
+        .secret()
+        .example(Example::Str("correct horse battery"));
+/// `username`.
+pub const USERNAME: Param<String> = Param::optional(
+    "username",
+    "User whose password changes (default: the caller).",
+);
+
 impl FromParams for Params {
+    const PARAMS: &'static [ParamSpec] = &[PASSWORD.spec, USERNAME.spec];
+
     fn from_params(p: &ParamReader) -> Result<Self, JobError> {
-        let password = p.str("password")?;
+        let password = p.get(&PASSWORD)?;
         if password.chars().count() < 8 {
             return Err(JobError::invalid(
-                "password",
+                PASSWORD.name(),
                 "must have at least 8 characters",
             ));
         }
         Ok(Params {
-            username: p.opt_str("username")?,
+            username: p.opt(&USERNAME)?,
             password,
         })
     }
@@ -37,19 +50,6 @@ impl Job for UserPasswd {
 
     const SPEC: JobSpec = JobSpec {
         description: "Change the password of a user (default: the caller).",
-        params: &[
-            ParamSpec::required(
-                "password",
-                ParamType::Str,
-                "The new password (at least 8 characters).",
-            )
-            .secret(),
-            ParamSpec::optional(
-                "username",
-                ParamType::Str,
-                "User whose password changes (default: the caller).",
-            ),
-        ],
         allowed_groups: &["root", "exaadm", "exadbadm", "exastoradm", "exausers"],
         effect: Effect::Configuration,
     };

@@ -8,13 +8,20 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::error::JobError;
-use crate::job::JobSpec;
 
+mod call;
 mod names;
 mod reader;
+mod typed;
+mod values;
 
-pub use names::{DB_NAME, DbNameParam, ObjectName, VolumeRef};
+pub use call::CallParams;
+pub use names::{
+    DB_NAME, DbNameParam, ObjectName, VolumeParam, VolumeRef, text_volume_id, volume_id,
+};
 pub use reader::ParamReader;
+pub use typed::{Param, ParamValue, Text};
+pub use values::Level;
 
 /// The type of a parameter, as `job_help` shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,7 +97,8 @@ fn describe(value: &Value) -> String {
     }
 }
 
-/// One parameter of a job's spec.
+/// One parameter of a job's spec, as `job_help` shows it and the checker enforces it.
+/// Jobs declare parameters as [`Param<T>`], which carries one of these.
 #[derive(Debug, Clone, Copy)]
 pub struct ParamSpec {
     /// Wire name.
@@ -105,48 +113,42 @@ pub struct ParamSpec {
     pub desc: &'static str,
     /// Never stored in job records or logs.
     pub secret: bool,
+    /// A valid value, which the registry-wide checks send.
+    pub example: Example,
 }
 
-impl ParamSpec {
-    /// A mandatory parameter.
-    pub const fn required(name: &'static str, ty: ParamType, desc: &'static str) -> Self {
-        ParamSpec {
-            name,
-            ty,
-            required: true,
-            substitute: None,
-            desc,
-            secret: false,
-        }
-    }
+/// A valid wire value of a parameter, as a constant.
+#[derive(Debug, Clone, Copy)]
+pub enum Example {
+    /// A string.
+    Str(&'static str),
+    /// An integer.
+    Int(i64),
+    /// A boolean.
+    Bool(bool),
+    /// A list of strings.
+    List(&'static [&'static str]),
+}
 
-    /// An optional parameter.
-    pub const fn optional(name: &'static str, ty: ParamType, desc: &'static str) -> Self {
-        ParamSpec {
-            required: false,
-            ..ParamSpec::required(name, ty, desc)
-        }
-    }
-
-    /// The same parameter, which `other` may replace.
-    pub const fn or(self, other: &'static str) -> Self {
-        ParamSpec {
-            substitute: Some(other),
-            ..self
-        }
-    }
-
-    /// The same parameter, marked secret.
-    pub const fn secret(self) -> Self {
-        ParamSpec {
-            secret: true,
-            ..self
+impl Example {
+    /// The value as the wire carries it.
+    pub fn to_value(self) -> Value {
+        match self {
+            Example::Str(s) => Value::from(s),
+            Example::Int(i) => Value::from(i),
+            Example::Bool(b) => Value::from(b),
+            Example::List(items) => Value::from(items.to_vec()),
         }
     }
 }
 
-/// Typed parameters of a job, read from checked values.
+/// Typed parameters of a job: the list of its parameters and how they are read. Every
+/// name in [`PARAMS`](FromParams::PARAMS) is read by
+/// [`from_params`](FromParams::from_params) and nothing else is (the reader refuses names
+/// outside the list; the registry tests prove both directions for every job).
 pub trait FromParams: Sized {
+    /// The parameters, mandatory first, as `job_help` shows them.
+    const PARAMS: &'static [ParamSpec];
     /// Reads every field; errors name the parameter.
     fn from_params(p: &ParamReader) -> Result<Self, JobError>;
 }
@@ -155,6 +157,8 @@ pub trait FromParams: Sized {
 pub struct NoParams;
 
 impl FromParams for NoParams {
+    const PARAMS: &'static [ParamSpec] = &[];
+
     fn from_params(_: &ParamReader) -> Result<Self, JobError> {
         Ok(NoParams)
     }
@@ -164,12 +168,12 @@ impl FromParams for NoParams {
 /// `null` values count as absent (Python clients send `None` for "not given").
 pub fn check(
     job: &str,
-    spec: &JobSpec,
+    spec: &'static [ParamSpec],
     raw: BTreeMap<String, Value>,
 ) -> Result<ParamReader, JobError> {
     let mut values = BTreeMap::new();
     for (name, value) in raw {
-        let Some(param) = spec.params.iter().find(|p| p.name == name) else {
+        let Some(param) = spec.iter().find(|p| p.name == name) else {
             return Err(JobError::UnknownParameter {
                 job: job.to_owned(),
                 name,
@@ -179,14 +183,14 @@ pub fn check(
             values.insert(name, param.ty.normalize(param.name, value)?);
         }
     }
-    for param in spec.params.iter().filter(|p| p.required) {
+    for param in spec.iter().filter(|p| p.required) {
         let given = values.contains_key(param.name)
             || param.substitute.is_some_and(|s| values.contains_key(s));
         if !given {
             return Err(JobError::MissingParameter(param.name.to_owned()));
         }
     }
-    Ok(ParamReader { values })
+    Ok(ParamReader::new(job, spec, values))
 }
 
 #[cfg(test)]
@@ -194,19 +198,13 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::job::Effect;
 
-    const SPEC: JobSpec = JobSpec {
-        description: "test",
-        params: &[
-            ParamSpec::required("db_name", ParamType::Str, "database"),
-            ParamSpec::required("backup_volume_id", ParamType::Int, "id").or("backup_volume_name"),
-            ParamSpec::optional("backup_volume_name", ParamType::Str, "name"),
-            ParamSpec::optional("force", ParamType::Bool, "force"),
-        ],
-        allowed_groups: &["exaadm"],
-        effect: Effect::ReadOnly,
-    };
+    const VOLUME: VolumeParam<i64> = VolumeParam::new(
+        Param::required("backup_volume_id", "id"),
+        Param::optional("backup_volume_name", "name"),
+    );
+    const FORCE: Param<bool> = Param::optional("force", "force");
+    const SPEC: &[ParamSpec] = &[DB_NAME.spec, VOLUME.id.spec, VOLUME.name.spec, FORCE.spec];
 
     fn raw(v: Value) -> BTreeMap<String, Value> {
         serde_json::from_value(v).unwrap()
@@ -216,7 +214,7 @@ mod tests {
     fn unknown_parameter_is_named() {
         let e = check(
             "j",
-            &SPEC,
+            SPEC,
             raw(json!({"db_name": "A", "backup_volume_id": 1, "bogus": 1})),
         )
         .unwrap_err();
@@ -225,59 +223,45 @@ mod tests {
 
     #[test]
     fn missing_parameter_is_named_and_substitute_satisfies_it() {
-        let e = check("j", &SPEC, raw(json!({"backup_volume_id": 1}))).unwrap_err();
+        let e = check("j", SPEC, raw(json!({"backup_volume_id": 1}))).unwrap_err();
         assert_eq!(e.to_string(), "Missing mandatory parameter 'db_name'");
         let p = check(
             "j",
-            &SPEC,
+            SPEC,
             raw(json!({"db_name": "A", "backup_volume_name": "r0001"})),
         )
         .unwrap();
-        assert_eq!(
-            VolumeRef::read(&p, "backup_volume_id", "backup_volume_name").unwrap(),
-            VolumeRef::Name("r0001".into())
-        );
+        assert_eq!(VOLUME.read(&p).unwrap(), VolumeRef::Name("r0001".into()));
     }
 
     #[test]
     fn numeric_strings_are_integers_and_id_wins_over_name() {
         let p = check(
             "j",
-            &SPEC,
+            SPEC,
             raw(json!({"db_name": "A", "backup_volume_id": "10001", "backup_volume_name": "x"})),
         )
         .unwrap();
-        assert_eq!(
-            VolumeRef::read(&p, "backup_volume_id", "backup_volume_name").unwrap(),
-            VolumeRef::Id(10001)
-        );
+        assert_eq!(VOLUME.read(&p).unwrap(), VolumeRef::Id(10001));
     }
 
     #[test]
     fn wrong_types_are_named() {
-        let e = check(
-            "j",
-            &SPEC,
-            raw(json!({"db_name": "A", "backup_volume_id": "ten"})),
-        )
-        .unwrap_err();
+        let e = check("j", SPEC, raw(json!({"db_name": "A", "backup_volume_id": "ten"})))
+            .unwrap_err();
         assert_eq!(
             e.to_string(),
             "Invalid parameter 'backup_volume_id': expected an integer, got string 'ten'"
         );
-        let e = check(
-            "j",
-            &SPEC,
-            raw(json!({"db_name": ["A"], "backup_volume_id": 1})),
-        )
-        .unwrap_err();
+        let e = check("j", SPEC, raw(json!({"db_name": ["A"], "backup_volume_id": 1})))
+            .unwrap_err();
         assert!(
             e.to_string().starts_with("Invalid parameter 'db_name'"),
             "{e}"
         );
         let e = check(
             "j",
-            &SPEC,
+            SPEC,
             raw(json!({"db_name": "A", "backup_volume_id": 1, "force": "maybe"})),
         )
         .unwrap_err();
@@ -288,11 +272,32 @@ mod tests {
     fn none_counts_as_absent() {
         let p = check(
             "j",
-            &SPEC,
+            SPEC,
             raw(json!({"db_name": "A", "backup_volume_id": 1, "force": null})),
         )
         .unwrap();
-        assert!(!p.has("force"));
+        assert!(!p.has(&FORCE));
+        assert!(p.or(&FORCE, false).is_ok_and(|f| !f));
+    }
+
+    #[test]
+    fn reading_a_parameter_outside_the_list_is_an_internal_error() {
+        const OTHER: Param<String> = Param::optional("other", "not in SPEC");
+        let p = check("j", SPEC, raw(json!({"db_name": "A", "backup_volume_id": 1}))).unwrap();
+        let e = p.opt(&OTHER).unwrap_err();
+        assert!(matches!(e, JobError::Internal(_)), "{e}");
+        assert!(e.to_string().contains("'other'"), "{e}");
+    }
+
+    #[test]
+    fn the_reader_remembers_what_was_read() {
+        let p = check("j", SPEC, raw(json!({"db_name": "A", "backup_volume_id": 1}))).unwrap();
+        p.get(&DB_NAME).unwrap();
+        VOLUME.read(&p).unwrap();
+        assert_eq!(
+            p.names_read().into_iter().collect::<Vec<_>>(),
+            ["backup_volume_id", "db_name"]
+        );
     }
 
     #[test]

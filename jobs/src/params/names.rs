@@ -3,7 +3,9 @@
 use std::fmt::Display;
 use std::str::FromStr;
 
-use super::ParamReader;
+use serde_json::Value;
+
+use super::{Example, FromParams, Param, ParamReader, ParamSpec, ParamType, ParamValue, Text};
 use crate::error::JobError;
 
 /// A validated object name (database, volume): letters, digits, `_`, `-`, `.`; no `/`,
@@ -53,6 +55,18 @@ impl FromStr for ObjectName {
     }
 }
 
+impl ParamValue for ObjectName {
+    const TYPE: ParamType = ParamType::Str;
+    const EXAMPLE: Example = Example::Str("MY_DATABASE");
+    type Wire = String;
+
+    fn read(name: &str, value: &Value) -> Result<Self, JobError> {
+        String::read(name, value)?
+            .parse()
+            .map_err(|e: String| JobError::invalid(name, e))
+    }
+}
+
 /// A volume given by ID or by name; the ID wins when both are given (spec 3.4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VolumeRef {
@@ -60,21 +74,6 @@ pub enum VolumeRef {
     Id(u32),
     /// By name.
     Name(String),
-}
-
-impl VolumeRef {
-    /// Reads `id_param`, else `name_param`; at least one must be present.
-    pub fn read(p: &ParamReader, id_param: &str, name_param: &str) -> Result<Self, JobError> {
-        if let Some(id) = p.opt_int(id_param)? {
-            let id = u32::try_from(id)
-                .map_err(|_| JobError::invalid(id_param, format!("{id} is not a volume ID")))?;
-            return Ok(VolumeRef::Id(id));
-        }
-        match p.opt_str(name_param)? {
-            Some(name) => Ok(VolumeRef::Name(name)),
-            None => Err(JobError::MissingParameter(id_param.to_owned())),
-        }
-    }
 }
 
 impl Display for VolumeRef {
@@ -86,20 +85,95 @@ impl Display for VolumeRef {
     }
 }
 
+/// A volume parameter pair: a mandatory ID that its name may replace
+/// (`backup_volume_id` / `backup_volume_name`, `vid` / `vname`).
+#[derive(Clone, Copy)]
+pub struct VolumeParam<I> {
+    /// The ID, mandatory unless the name is given.
+    pub id: Param<I>,
+    /// The name.
+    pub name: Param<String>,
+}
+
+impl<I: ParamValue> VolumeParam<I> {
+    /// The pair with a mandatory ID that the name may replace.
+    pub const fn new(id: Param<I>, name: Param<String>) -> Self {
+        VolumeParam {
+            id: id.or(&name),
+            name,
+        }
+    }
+
+    /// The pair with a mandatory name that the ID may replace (the remote volume jobs).
+    pub const fn by_name(name: Param<String>, id: Param<I>) -> Self {
+        VolumeParam {
+            name: name.or(&id),
+            id,
+        }
+    }
+}
+
+impl VolumeParam<i64> {
+    /// Reads the ID, else the name: the ID wins when both are given.
+    pub fn read(&self, p: &ParamReader) -> Result<VolumeRef, JobError> {
+        match p.opt(&self.id)? {
+            Some(id) => volume_id(self.id.name(), id),
+            None => self.read_name(p),
+        }
+    }
+}
+
+impl VolumeParam<Text> {
+    /// Reads the ID (sent as text or integer), else the name: the ID wins.
+    pub fn read(&self, p: &ParamReader) -> Result<VolumeRef, JobError> {
+        match p.opt(&self.id)? {
+            Some(text) => text_volume_id(self.id.name(), &text),
+            None => self.read_name(p),
+        }
+    }
+}
+
+impl<I> VolumeParam<I> {
+    /// The name, when no ID was given.
+    pub fn read_name(&self, p: &ParamReader) -> Result<VolumeRef, JobError> {
+        match p.opt(&self.name)? {
+            Some(name) => Ok(VolumeRef::Name(name)),
+            None => Err(JobError::MissingParameter(self.id.name().to_owned())),
+        }
+    }
+}
+
+/// A volume ID from an integer parameter.
+pub fn volume_id(param: &str, id: i64) -> Result<VolumeRef, JobError> {
+    u32::try_from(id)
+        .map(VolumeRef::Id)
+        .map_err(|_| JobError::invalid(param, format!("{id} is not a volume ID")))
+}
+
+/// A volume ID from a parameter that may be text.
+pub fn text_volume_id(param: &str, Text(text): &Text) -> Result<VolumeRef, JobError> {
+    let id = text
+        .trim()
+        .parse()
+        .map_err(|_| JobError::invalid(param, format!("'{text}' is not an integer")))?;
+    volume_id(param, id)
+}
+
 /// Parameters of the jobs that address one database by `db_name` and read nothing else.
 pub struct DbNameParam {
     /// Name of the database.
     pub db_name: String,
 }
 
-impl super::FromParams for DbNameParam {
+impl FromParams for DbNameParam {
+    const PARAMS: &'static [ParamSpec] = &[DB_NAME.spec];
+
     fn from_params(p: &ParamReader) -> Result<Self, JobError> {
         Ok(DbNameParam {
-            db_name: p.str("db_name")?,
+            db_name: p.get(&DB_NAME)?,
         })
     }
 }
 
-/// The spec of a mandatory `db_name`.
-pub const DB_NAME: super::ParamSpec =
-    super::ParamSpec::required("db_name", super::ParamType::Str, "Name of the database.");
+/// A mandatory `db_name`.
+pub const DB_NAME: Param<String> = Param::required("db_name", "Name of the database.");

@@ -1,121 +1,80 @@
-//! [`ParamReader`]: typed access to checked parameters; every error names the parameter.
+//! [`ParamReader`]: typed access to checked parameters through [`Param<T>`]; every error
+//! names the parameter.
 
-use std::collections::BTreeMap;
-use std::fmt::Display;
-use std::str::FromStr;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::describe;
+use super::{Param, ParamSpec, ParamValue};
 use crate::error::JobError;
 
 /// Checked parameter values, read by a job's `Params::from_params`.
-#[derive(Debug, Default)]
+///
+/// It knows the job's parameter list and refuses to read a name outside it, and it
+/// remembers which names were read, so the registry tests can prove that a job's list
+/// and its parser agree.
+#[derive(Debug)]
 pub struct ParamReader {
-    pub(super) values: BTreeMap<String, Value>,
+    job: String,
+    spec: &'static [ParamSpec],
+    values: BTreeMap<String, Value>,
+    read: RefCell<BTreeSet<&'static str>>,
 }
 
 impl ParamReader {
+    pub(super) fn new(job: &str, spec: &'static [ParamSpec], values: BTreeMap<String, Value>) -> Self {
+        ParamReader {
+            job: job.to_owned(),
+            spec,
+            values,
+            read: RefCell::default(),
+        }
+    }
+
+    /// A mandatory parameter.
+    pub fn get<T: ParamValue>(&self, p: &Param<T>) -> Result<T, JobError> {
+        self.opt(p)?
+            .ok_or_else(|| JobError::MissingParameter(p.name().to_owned()))
+    }
+
+    /// An optional parameter.
+    pub fn opt<T: ParamValue>(&self, p: &Param<T>) -> Result<Option<T>, JobError> {
+        self.raw(p)?.map(|v| T::read(p.name(), v)).transpose()
+    }
+
+    /// An optional parameter with a default.
+    pub fn or<T: ParamValue>(&self, p: &Param<T>, default: T) -> Result<T, JobError> {
+        Ok(self.opt(p)?.unwrap_or(default))
+    }
+
+    /// A parameter accepted for compatibility with real ConfD and otherwise unused: the
+    /// checker has seen its type, nothing more is read.
+    pub fn ignore<T>(&self, p: &Param<T>) -> Result<(), JobError> {
+        self.raw(p).map(drop)
+    }
+
+    /// The checked value as sent, for parameters read in more than one way (an `expire`
+    /// that is either seconds or text).
+    pub fn raw<T>(&self, p: &Param<T>) -> Result<Option<&Value>, JobError> {
+        let name = p.name();
+        if !self.spec.iter().any(|s| s.name == name) {
+            return Err(JobError::Internal(format!(
+                "job '{}' reads parameter '{name}', which its parameter list does not name",
+                self.job
+            )));
+        }
+        self.read.borrow_mut().insert(name);
+        Ok(self.values.get(name))
+    }
+
     /// True when the parameter was given.
-    pub fn has(&self, name: &str) -> bool {
-        self.values.contains_key(name)
+    pub fn has<T>(&self, p: &Param<T>) -> bool {
+        self.values.contains_key(p.name())
     }
 
-    /// The raw (checked) value.
-    pub fn value(&self, name: &str) -> Option<&Value> {
-        self.values.get(name)
-    }
-
-    /// A mandatory string.
-    pub fn str(&self, name: &str) -> Result<String, JobError> {
-        self.opt_str(name)?
-            .ok_or_else(|| JobError::MissingParameter(name.to_owned()))
-    }
-
-    /// An optional string (a `StrOrInt` integer comes back as its decimal text).
-    pub fn opt_str(&self, name: &str) -> Result<Option<String>, JobError> {
-        Ok(match self.values.get(name) {
-            None => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Number(n)) => Some(n.to_string()),
-            Some(other) => {
-                return Err(JobError::invalid(
-                    name,
-                    format!("expected a string, got {}", describe(other)),
-                ));
-            }
-        })
-    }
-
-    /// A mandatory integer.
-    pub fn int(&self, name: &str) -> Result<i64, JobError> {
-        self.opt_int(name)?
-            .ok_or_else(|| JobError::MissingParameter(name.to_owned()))
-    }
-
-    /// An optional integer (strings of digits accepted).
-    pub fn opt_int(&self, name: &str) -> Result<Option<i64>, JobError> {
-        Ok(match self.values.get(name) {
-            None => None,
-            Some(Value::Number(n)) if n.is_i64() => n.as_i64(),
-            Some(Value::String(s)) => Some(
-                s.trim()
-                    .parse()
-                    .map_err(|_| JobError::invalid(name, format!("'{s}' is not an integer")))?,
-            ),
-            Some(other) => {
-                return Err(JobError::invalid(
-                    name,
-                    format!("expected an integer, got {}", describe(other)),
-                ));
-            }
-        })
-    }
-
-    /// An optional boolean with a default.
-    pub fn bool_or(&self, name: &str, default: bool) -> bool {
-        match self.values.get(name) {
-            Some(Value::Bool(b)) => *b,
-            _ => default,
-        }
-    }
-
-    /// An optional list (empty when absent).
-    pub fn list(&self, name: &str) -> Vec<Value> {
-        match self.values.get(name) {
-            Some(Value::Array(items)) => items.clone(),
-            _ => Vec::new(),
-        }
-    }
-
-    /// An optional list of strings (numbers accepted as text).
-    pub fn str_list(&self, name: &str) -> Result<Vec<String>, JobError> {
-        self.list(name)
-            .into_iter()
-            .map(|v| match v {
-                Value::String(s) => Ok(s),
-                Value::Number(n) => Ok(n.to_string()),
-                other => Err(JobError::invalid(
-                    name,
-                    format!("list items must be strings, got {}", describe(&other)),
-                )),
-            })
-            .collect()
-    }
-
-    /// A mandatory string parsed with `FromStr`; the parse error becomes the reason.
-    pub fn parse<T: FromStr<Err: Display>>(&self, name: &str) -> Result<T, JobError> {
-        self.opt_parse(name)?
-            .ok_or_else(|| JobError::MissingParameter(name.to_owned()))
-    }
-
-    /// An optional string parsed with `FromStr`.
-    pub fn opt_parse<T: FromStr<Err: Display>>(&self, name: &str) -> Result<Option<T>, JobError> {
-        self.opt_str(name)?
-            .map(|s| {
-                s.parse::<T>()
-                    .map_err(|e| JobError::invalid(name, e.to_string()))
-            })
-            .transpose()
+    /// The names read so far.
+    pub fn names_read(&self) -> BTreeSet<&'static str> {
+        self.read.borrow().clone()
     }
 }
