@@ -1,9 +1,9 @@
 //! `db_backup_list`: the backups of a database (spec 3.4), every key in its exact format.
 //! Failed and aborted backups never reach the catalogue, so they are never listed.
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
-use confd_storage::records::BackupRecord;
+use confd_storage::records::{BackupRecord, VolumeRecord};
 
 use crate::backup_id;
 use crate::chain;
@@ -38,10 +38,47 @@ impl FromParams for Params {
     }
 }
 
+/// One backup as `db_backup_list` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct BackupEntry {
+    /// Backup number, increasing per database.
+    pub bid: u64,
+    /// Comment, always empty here.
+    pub comment: String,
+    /// `-` for level 0, else the `bid` this backup depends on.
+    pub dependencies: String,
+    /// Expiry `YYYY-MM-DD HH:MM`, empty for never.
+    pub expire: String,
+    /// `<volume_id> <db>/id_<bid>/level_<n>`: what `db_backup_change_expiration` takes.
+    pub expire_alterable: String,
+    /// True once the expiry has passed.
+    pub expired: bool,
+    /// `<volume_id> <path> <db>`: the ID restore and delete take.
+    pub id: String,
+    /// True on the last entry of the list.
+    pub last_item: bool,
+    /// Level, 0 = full.
+    pub level: u8,
+    /// `<db>/id_<bid>/level_<n>/node_0/backup_<ts>`.
+    pub path: String,
+    /// Database the backup was taken from.
+    pub system: String,
+    /// `YYYY-MM-DD HH:MM`.
+    pub timestamp: String,
+    /// `YYYYMMDDHHMM`.
+    pub ts: String,
+    /// True when the backup and its chain can be restored.
+    pub usable: bool,
+    /// Size on the volume, e.g. `0.011 GiB`.
+    pub usage: String,
+    /// Archive volume name.
+    pub volume: String,
+}
+
 impl Job for DbBackupList {
     const NAME: &'static str = "db_backup_list";
     type Params = Params;
-    type Output = Vec<Value>;
+    type Output = Vec<BackupEntry>;
 
     const SPEC: JobSpec = JobSpec {
         description: "List the backups of a database with their IDs, levels, dependencies, expiry and usability.",
@@ -49,7 +86,7 @@ impl Job for DbBackupList {
         effect: Effect::ReadOnly,
     };
 
-    async fn run(ctx: &Context<'_>, p: Params) -> Result<Vec<Value>, JobError> {
+    async fn run(ctx: &Context<'_>, p: Params) -> Result<Vec<BackupEntry>, JobError> {
         ctx.services.database(&p.db_name)?;
         let all = ctx.services.catalog.backups()?;
         let usable = chain::usable(&all);
@@ -70,29 +107,47 @@ impl Job for DbBackupList {
         Ok(shown
             .into_iter()
             .enumerate()
-            .map(|(i, b)| {
-                let m = &b.marker;
-                let volume = volumes.iter().find(|v| v.id == b.volume_id).map_or_else(|| b.volume_id.to_string(), |v| v.name.clone());
-                json!({
-                    "bid": m.bid,
-                    "comment": "",
-                    "dependencies": m.base_bid().map_or_else(|| "-".to_owned(), |bid| bid.to_string()),
-                    "expire": m.expire.map(format_minute).unwrap_or_default(),
-                    "expire_alterable": backup_id::expire_alterable(b.volume_id, m),
-                    "expired": m.expire.is_some_and(|e| e <= now),
-                    "id": backup_id::id(b.volume_id, m),
-                    "last_item": i + 1 == count,
-                    "level": m.level,
-                    "path": backup_id::path(m),
-                    "system": m.db,
-                    "timestamp": ts_to_timestamp(&m.ts),
-                    "ts": m.ts,
-                    "usable": usable.contains(&chain::key(b)),
-                    "usage": usage(b),
-                    "volume": volume,
-                })
-            })
+            .map(|(i, b)| Place {
+                usable: usable.contains(&chain::key(b)),
+                last_item: i + 1 == count,
+            }
+            .entry(b, &volumes, now))
             .collect())
+    }
+}
+
+/// What the list as a whole says of one backup.
+struct Place {
+    usable: bool,
+    last_item: bool,
+}
+
+impl Place {
+    fn entry(self, b: &BackupRecord, volumes: &[VolumeRecord], now: i64) -> BackupEntry {
+        let m = &b.marker;
+        BackupEntry {
+        bid: m.bid,
+        comment: String::new(),
+        dependencies: m
+            .base_bid()
+            .map_or_else(|| "-".to_owned(), |bid| bid.to_string()),
+        expire: m.expire.map(format_minute).unwrap_or_default(),
+        expire_alterable: backup_id::expire_alterable(b.volume_id, m),
+        expired: m.expire.is_some_and(|e| e <= now),
+        id: backup_id::id(b.volume_id, m),
+        last_item: self.last_item,
+        level: m.level,
+        path: backup_id::path(m),
+        system: m.db.clone(),
+        timestamp: ts_to_timestamp(&m.ts),
+        ts: m.ts.clone(),
+        usable: self.usable,
+        usage: usage(b),
+        volume: volumes
+            .iter()
+            .find(|v| v.id == b.volume_id)
+            .map_or_else(|| b.volume_id.to_string(), |v| v.name.clone()),
+    }
     }
 }
 

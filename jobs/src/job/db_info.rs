@@ -2,7 +2,7 @@
 //! (spec 3.1: `name`, `state`, `connectible`, `nodes`, `operation`, `config.owner`,
 //! `config.num_active_nodes`); `data_path` and `version` are our extensions.
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::error::JobError;
 use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec};
@@ -11,10 +11,53 @@ use crate::params::DbNameParam;
 /// The `db_info` job.
 pub struct DbInfo;
 
+/// What `db_info` shows of a database.
+#[derive(Debug, Clone, Serialize)]
+pub struct DatabaseInfo {
+    /// Name.
+    pub name: String,
+    /// Database version.
+    pub version: String,
+    /// `running`, `setup`, ...
+    pub state: &'static str,
+    /// `Yes` while running.
+    pub connectible: &'static str,
+    /// The cluster operation in progress; always `None` here.
+    pub operation: &'static str,
+    /// Node names by role.
+    pub nodes: Nodes,
+    /// Owner and node count.
+    pub config: DatabaseConfig,
+    /// Directory holding the node directories (our extension).
+    pub data_path: String,
+    /// True after an interrupted restore, until a restore succeeds (our extension).
+    pub data_incomplete: bool,
+}
+
+/// The nodes of a database by role.
+#[derive(Debug, Clone, Serialize)]
+pub struct Nodes {
+    /// Active nodes, `n11`, `n12`, ...
+    pub active: Vec<String>,
+    /// Failed nodes.
+    pub failed: Vec<String>,
+    /// Reserve nodes.
+    pub reserve: Vec<String>,
+}
+
+/// The `config` part of `db_info`.
+#[derive(Debug, Clone, Serialize)]
+pub struct DatabaseConfig {
+    /// `[uid, gid]`.
+    pub owner: (u32, u32),
+    /// Number of active nodes.
+    pub num_active_nodes: u32,
+}
+
 impl Job for DbInfo {
     const NAME: &'static str = "db_info";
     type Params = DbNameParam;
-    type Output = Value;
+    type Output = DatabaseInfo;
 
     const SPEC: JobSpec = JobSpec {
         description: "Show the properties of a database: state, nodes, owner, data directory.",
@@ -22,20 +65,26 @@ impl Job for DbInfo {
         effect: Effect::ReadOnly,
     };
 
-    async fn run(ctx: &Context<'_>, p: DbNameParam) -> Result<Value, JobError> {
+    async fn run(ctx: &Context<'_>, p: DbNameParam) -> Result<DatabaseInfo, JobError> {
         let db = ctx.services.database(&p.db_name)?;
         let running = db.state == confd_storage::records::DbState::Running;
-        let node_names: Vec<String> = (0..db.nodes).map(|k| format!("n{}", 11 + k)).collect();
-        Ok(json!({
-            "name": db.name,
-            "version": db.version,
-            "state": db.state.as_str(),
-            "connectible": if running { "Yes" } else { "No" },
-            "operation": "None",
-            "nodes": {"active": node_names, "failed": [], "reserve": []},
-            "config": {"owner": [db.owner.0, db.owner.1], "num_active_nodes": db.nodes},
-            "data_path": db.data_path.display().to_string(),
-            "data_incomplete": db.data_incomplete,
-        }))
+        Ok(DatabaseInfo {
+            version: db.version,
+            state: db.state.as_str(),
+            connectible: if running { "Yes" } else { "No" },
+            operation: "None",
+            nodes: Nodes {
+                active: (0..db.nodes).map(|k| format!("n{}", 11 + k)).collect(),
+                failed: Vec::new(),
+                reserve: Vec::new(),
+            },
+            config: DatabaseConfig {
+                owner: db.owner,
+                num_active_nodes: db.nodes,
+            },
+            data_path: db.data_path.display().to_string(),
+            data_incomplete: db.data_incomplete,
+            name: db.name,
+        })
     }
 }

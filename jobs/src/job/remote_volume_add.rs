@@ -2,7 +2,7 @@
 //! directory) and `s3` (path-style or AWS virtual-host URLs) are served; the other ConfD
 //! types are refused as `UNSUPPORTED`, naming the type.
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use confd_storage::catalog::FIRST_REMOTE_ID;
 use confd_storage::records::{VolumeLocation, VolumeRecord};
@@ -206,10 +206,21 @@ fn check_s3_url(url: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// What real ConfD answers for a new remote volume: `[name, owner, message]` in a list.
+#[derive(Debug, Clone, Serialize)]
+pub struct Added(pub String, pub String, pub String);
+
+impl Added {
+    /// Name of the new volume.
+    pub fn name(&self) -> &str {
+        &self.0
+    }
+}
+
 impl Job for RemoteVolumeAdd {
     const NAME: &'static str = "remote_volume_add";
     type Params = Params;
-    type Output = Value;
+    type Output = Vec<Added>;
 
     const SPEC: JobSpec = JobSpec {
         description: "Add a remote archive volume of type 'file' (url file:///dir) or 's3' (url http[s]://host[:port]/bucket[/prefix] or https://bucket.s3.region.amazonaws.com).",
@@ -217,13 +228,10 @@ impl Job for RemoteVolumeAdd {
         effect: Effect::Configuration,
     };
 
-    async fn run(ctx: &Context<'_>, p: Params) -> Result<Value, JobError> {
+    async fn run(ctx: &Context<'_>, p: Params) -> Result<Vec<Added>, JobError> {
         let v = add_remote_volume(ctx.services, p, &ctx.caller.user, ctx.caller.uid)?;
-        Ok(json!([[
-            v.name,
-            v.owner_name,
-            format!("remote volume {} in the catalogue", v.id)
-        ]]))
+        let message = format!("remote volume {} in the catalogue", v.id);
+        Ok(vec![Added(v.name, v.owner_name, message)])
     }
 }
 

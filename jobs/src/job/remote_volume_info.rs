@@ -1,9 +1,7 @@
 //! `remote_volume_info`: one remote archive volume. `vid` is a string as in real output
 //! (spec 3.3); the password is shown as `******` (design 2, deliberate difference).
 
-use serde_json::Value;
-
-use super::volume_view::remote_view;
+use super::volume_view::{RemoteVolumeView, remote_view};
 use crate::error::JobError;
 use crate::job::{Context, Effect, Job, JobSpec, VOLUME_GROUPS};
 use crate::params::{FromParams, Param, ParamReader, ParamSpec, Text, VolumeParam, VolumeRef};
@@ -53,7 +51,7 @@ impl RemoteRef {
 impl Job for RemoteVolumeInfo {
     const NAME: &'static str = "remote_volume_info";
     type Params = RemoteRef;
-    type Output = Value;
+    type Output = RemoteVolumeView;
 
     const SPEC: JobSpec = JobSpec {
         description: "Show a remote archive volume: name, vid, type, url, username, owner, options.",
@@ -61,7 +59,10 @@ impl Job for RemoteVolumeInfo {
         effect: Effect::ReadOnly,
     };
 
-    async fn run(ctx: &Context<'_>, p: RemoteRef) -> Result<Value, JobError> {
-        Ok(remote_view(&p.resolve(ctx.services)?))
+    async fn run(ctx: &Context<'_>, p: RemoteRef) -> Result<RemoteVolumeView, JobError> {
+        let v = p.resolve(ctx.services)?;
+        remote_view(&v).ok_or_else(|| {
+            JobError::NotFound(format!("Volume '{}' is not a remote volume", v.name))
+        })
     }
 }

@@ -1,9 +1,7 @@
 //! `remote_volume_list_details`: every remote archive volume with its properties (the
 //! `remote_volume_info` view of each; passwords masked).
 
-use serde_json::Value;
-
-use super::volume_view::remote_view;
+use super::volume_view::{RemoteVolumeView, remote_view};
 use crate::error::JobError;
 use crate::job::{Context, Effect, Job, JobSpec, VOLUME_GROUPS};
 use crate::params::NoParams;
@@ -14,7 +12,7 @@ pub struct RemoteVolumeListDetails;
 impl Job for RemoteVolumeListDetails {
     const NAME: &'static str = "remote_volume_list_details";
     type Params = NoParams;
-    type Output = Vec<Value>;
+    type Output = Vec<RemoteVolumeView>;
 
     const SPEC: JobSpec = JobSpec {
         description: "List all remote archive volumes with their properties.",
@@ -22,14 +20,13 @@ impl Job for RemoteVolumeListDetails {
         effect: Effect::ReadOnly,
     };
 
-    async fn run(ctx: &Context<'_>, _: NoParams) -> Result<Vec<Value>, JobError> {
+    async fn run(ctx: &Context<'_>, _: NoParams) -> Result<Vec<RemoteVolumeView>, JobError> {
         Ok(ctx
             .services
             .catalog
             .volumes()?
             .iter()
-            .filter(|v| v.is_remote())
-            .map(remote_view)
+            .filter_map(remote_view)
             .collect())
     }
 }

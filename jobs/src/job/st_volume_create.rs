@@ -1,7 +1,7 @@
 //! `st_volume_create`: create a local archive volume (a directory under the state
 //! directory). Data volumes belong to the database here, so `type: data` is refused.
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use confd_storage::records::{VolumeLocation, VolumeRecord};
 
@@ -106,10 +106,17 @@ impl FromParams for Params {
     }
 }
 
+/// The new volume's ID.
+#[derive(Debug, Clone, Serialize)]
+pub struct Created {
+    /// Volume ID.
+    pub vid: u32,
+}
+
 impl Job for StVolumeCreate {
     const NAME: &'static str = "st_volume_create";
     type Params = Params;
-    type Output = Value;
+    type Output = Created;
 
     const SPEC: JobSpec = JobSpec {
         description: "Create a local archive volume. Layout parameters of real ConfD (disk, nodes, redundancy, block and stripe sizes, ...) are accepted and recorded nowhere: a local volume here is a directory.",
@@ -117,7 +124,7 @@ impl Job for StVolumeCreate {
         effect: Effect::Configuration,
     };
 
-    async fn run(ctx: &Context<'_>, p: Params) -> Result<Value, JobError> {
+    async fn run(ctx: &Context<'_>, p: Params) -> Result<Created, JobError> {
         let v = create_local_volume(
             ctx.services,
             &p.name,
@@ -125,7 +132,7 @@ impl Job for StVolumeCreate {
             &ctx.caller.user,
             ctx.caller.uid,
         )?;
-        Ok(json!({"vid": v.id}))
+        Ok(Created { vid: v.id })
     }
 }
 

@@ -1,9 +1,9 @@
 //! `st_volume_info`: one local archive volume by `vid` (or `vname`); `vid: all_volumes`
 //! returns all of them (spec 3.2).
 
-use serde_json::Value;
+use serde::Serialize;
 
-use super::volume_view::local_view;
+use super::volume_view::{LocalVolumeView, local_view_human};
 use crate::error::JobError;
 use crate::job::{Context, Effect, Job, JobSpec, VOLUME_GROUPS};
 use crate::params::{
@@ -39,10 +39,20 @@ impl FromParams for Params {
     }
 }
 
+/// One volume, or all of them for `vid: all_volumes`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Output {
+    /// The volume asked for.
+    One(LocalVolumeView<String>),
+    /// Every local archive volume.
+    All(Vec<LocalVolumeView<String>>),
+}
+
 impl Job for StVolumeInfo {
     const NAME: &'static str = "st_volume_info";
     type Params = Params;
-    type Output = Value;
+    type Output = Output;
 
     const SPEC: JobSpec = JobSpec {
         description: "Show a local archive volume; sizes are rendered with units. vid 'all_volumes' shows all.",
@@ -50,15 +60,15 @@ impl Job for StVolumeInfo {
         effect: Effect::ReadOnly,
     };
 
-    async fn run(ctx: &Context<'_>, p: Params) -> Result<Value, JobError> {
+    async fn run(ctx: &Context<'_>, p: Params) -> Result<Output, JobError> {
         match p {
-            Params::All => Ok(Value::Array(
+            Params::All => Ok(Output::All(
                 ctx.services
                     .catalog
                     .volumes()?
                     .iter()
                     .filter(|v| !v.is_remote())
-                    .map(|v| local_view(v, true))
+                    .map(local_view_human)
                     .collect(),
             )),
             Params::One(r) => {
@@ -68,7 +78,7 @@ impl Job for StVolumeInfo {
                         "Volume {r} is a remote archive volume; use remote_volume_info"
                     )));
                 }
-                Ok(local_view(&v, true))
+                Ok(Output::One(local_view_human(&v)))
             }
         }
     }

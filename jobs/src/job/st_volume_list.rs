@@ -1,8 +1,6 @@
 //! `st_volume_list`: all local archive volumes.
 
-use serde_json::Value;
-
-use super::volume_view::local_view;
+use super::volume_view::{LocalVolumeView, local_view_bytes};
 use crate::error::JobError;
 use crate::job::{Context, Effect, Job, JobSpec, VOLUME_GROUPS};
 use crate::params::NoParams;
@@ -13,7 +11,7 @@ pub struct StVolumeList;
 impl Job for StVolumeList {
     const NAME: &'static str = "st_volume_list";
     type Params = NoParams;
-    type Output = Vec<Value>;
+    type Output = Vec<LocalVolumeView<u64>>;
 
     const SPEC: JobSpec = JobSpec {
         description: "List the local archive volumes with their properties.",
@@ -21,14 +19,14 @@ impl Job for StVolumeList {
         effect: Effect::ReadOnly,
     };
 
-    async fn run(ctx: &Context<'_>, _: NoParams) -> Result<Vec<Value>, JobError> {
+    async fn run(ctx: &Context<'_>, _: NoParams) -> Result<Vec<LocalVolumeView<u64>>, JobError> {
         Ok(ctx
             .services
             .catalog
             .volumes()?
             .iter()
             .filter(|v| !v.is_remote())
-            .map(|v| local_view(v, false))
+            .map(local_view_bytes)
             .collect())
     }
 }

@@ -5,46 +5,112 @@ use std::path::{Path, PathBuf};
 
 use confd_storage::records::{VolumeLocation, VolumeRecord};
 pub use confd_storage::volume::file_url_path;
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use crate::error::JobError;
 use crate::units::format_size;
 
-/// The `st_volume_*` view of a local archive volume (keys after spec 3.2). `human`
-/// renders sizes with units, as `st_volume_info` does.
-pub fn local_view(v: &VolumeRecord, human: bool) -> Value {
+/// The `st_volume_*` view of a local archive volume (keys after spec 3.2). `S` is how
+/// sizes other than `size` are shown: `String` with units (`st_volume_info`) or `u64`
+/// bytes (`st_volume_list`).
+#[derive(Debug, Clone, Serialize)]
+pub struct LocalVolumeView<S> {
+    /// Volume ID, as text.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Always `ARCHIVE`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// `ONLINE` while its directory exists, else `OFFLINE`.
+    pub state: &'static str,
+    /// Size with units.
+    pub size: String,
+    /// Bytes used by files in its directory.
+    pub used: S,
+    /// Block size.
+    pub block_size: S,
+    /// Stripe size.
+    pub stripe_size: S,
+    /// Owner's user ID.
+    pub owner: u32,
+    /// Always `rwx------`.
+    pub permissions: &'static str,
+    /// Labels.
+    pub labels: Vec<String>,
+    /// Always 1.
+    pub redundancy: u32,
+    /// Always true.
+    pub shared: bool,
+    /// Its directory.
+    pub path: String,
+}
+
+/// Sizes shown with units, as `st_volume_info` does.
+pub fn local_view_human(v: &VolumeRecord) -> LocalVolumeView<String> {
+    local_view(v, format_size)
+}
+
+/// Sizes shown in bytes, as `st_volume_list` does.
+pub fn local_view_bytes(v: &VolumeRecord) -> LocalVolumeView<u64> {
+    local_view(v, |bytes| bytes)
+}
+
+fn local_view<S>(v: &VolumeRecord, sized: impl Fn(u64) -> S) -> LocalVolumeView<S> {
     let (path, size) = match &v.location {
         VolumeLocation::Local { path, size_bytes } => (path.display().to_string(), *size_bytes),
         VolumeLocation::Remote { url, .. } => (url.clone(), 0),
     };
     let used = dir_size(Path::new(&path));
-    let sized = |bytes: u64| {
-        if human {
-            json!(format_size(bytes))
+    LocalVolumeView {
+        id: v.id.to_string(),
+        name: v.name.clone(),
+        kind: "ARCHIVE",
+        state: if Path::new(&path).is_dir() {
+            "ONLINE"
         } else {
-            json!(bytes)
-        }
-    };
-    json!({
-        "id": v.id.to_string(),
-        "name": v.name,
-        "type": "ARCHIVE",
-        "state": if Path::new(&path).is_dir() { "ONLINE" } else { "OFFLINE" },
-        "size": format_size(size),
-        "used": sized(used),
-        "block_size": sized(512 << 10),
-        "stripe_size": sized(512 << 10),
-        "owner": v.owner.0,
-        "permissions": "rwx------",
-        "labels": v.labels,
-        "redundancy": 1,
-        "shared": true,
-        "path": path,
-    })
+            "OFFLINE"
+        },
+        size: format_size(size),
+        used: sized(used),
+        block_size: sized(512 << 10),
+        stripe_size: sized(512 << 10),
+        owner: v.owner.0,
+        permissions: "rwx------",
+        labels: v.labels.clone(),
+        redundancy: 1,
+        shared: true,
+        path,
+    }
 }
 
-/// The `remote_volume_info` view; the password is masked (design 2).
-pub fn remote_view(v: &VolumeRecord) -> Value {
+/// The `remote_volume_info` view of a remote archive volume; the password is masked
+/// (design 2).
+#[derive(Debug, Clone, Serialize)]
+pub struct RemoteVolumeView {
+    /// Name.
+    pub name: String,
+    /// Volume ID, as text (spec 3.3).
+    pub vid: String,
+    /// `file` or `s3`.
+    #[serde(rename = "type")]
+    pub vol_type: String,
+    /// Location.
+    pub url: String,
+    /// User name or S3 access key ID; empty when none.
+    pub username: String,
+    /// `******` when a password is stored, else empty.
+    pub password: &'static str,
+    /// `[uid, gid]`.
+    pub owner: (u32, u32),
+    /// Options.
+    pub options: Vec<String>,
+    /// Labels.
+    pub labels: Vec<String>,
+}
+
+/// The view of a remote volume; `None` for a local one.
+pub fn remote_view(v: &VolumeRecord) -> Option<RemoteVolumeView> {
     let VolumeLocation::Remote {
         vol_type,
         url,
@@ -52,18 +118,18 @@ pub fn remote_view(v: &VolumeRecord) -> Value {
         password,
     } = &v.location
     else {
-        return local_view(v, true);
+        return None;
     };
-    json!({
-        "name": v.name,
-        "vid": v.id.to_string(),
-        "type": vol_type,
-        "url": url,
-        "username": username.clone().unwrap_or_default(),
-        "password": if password.is_some() { "******" } else { "" },
-        "owner": [v.owner.0, v.owner.1],
-        "options": v.options,
-        "labels": v.labels,
+    Some(RemoteVolumeView {
+        name: v.name.clone(),
+        vid: v.id.to_string(),
+        vol_type: vol_type.clone(),
+        url: url.clone(),
+        username: username.clone().unwrap_or_default(),
+        password: if password.is_some() { "******" } else { "" },
+        owner: v.owner,
+        options: v.options.clone(),
+        labels: v.labels.clone(),
     })
 }
 

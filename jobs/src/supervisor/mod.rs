@@ -19,7 +19,6 @@ use confd_storage::records::{
     BackupRecord, DatabaseRecord, DbState, OperationKind, OperationRecord, OperationState,
     VolumeRecord,
 };
-use serde_json::Value;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -31,6 +30,7 @@ use crate::expiry::{Expire, ts_of};
 use crate::stats::OperationCounters;
 
 pub use claims::Claim;
+pub use view::ProgressView;
 use claims::{protected_by, refuse_if_claimed};
 
 /// A backup to start.
@@ -261,7 +261,7 @@ impl Supervisor {
 
     /// `db_backup_progress`: the running operation from memory, else the last one from the
     /// catalogue, else the "nothing has run" answer.
-    pub fn progress(&self, db: &str) -> Result<Value, JobError> {
+    pub fn progress(&self, db: &str) -> Result<ProgressView, JobError> {
         if let Some(run) = self.lock().get(db).cloned() {
             return Ok(view::running(&run.op, &run.progress.snapshot()));
         }

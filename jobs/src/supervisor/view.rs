@@ -4,7 +4,48 @@
 
 use confd_storage::engine::{Phase, ProgressSnapshot};
 use confd_storage::records::{OperationKind, OperationRecord, OperationState};
-use serde_json::{Value, json};
+use serde::Serialize;
+
+/// What `db_backup_progress` shows; every ConfD key is spelled here and only here.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProgressView {
+    /// `Backup is active`, `Restore has been successfully finished`, ...
+    #[serde(rename = "Comment")]
+    pub comment: String,
+    /// Files being written or read; always empty here.
+    #[serde(rename = "Files")]
+    pub files: Vec<String>,
+    /// Level of the backup.
+    #[serde(rename = "Level")]
+    pub level: u8,
+    /// Backup path.
+    #[serde(rename = "Name")]
+    pub name: String,
+    /// Percent done; 100 only once finished.
+    #[serde(rename = "Progress")]
+    pub progress: u8,
+    /// `Backup` or `Restore`; empty before any ran.
+    #[serde(rename = "Type")]
+    pub kind: &'static str,
+    /// Archive volume ID.
+    #[serde(rename = "Volume ID")]
+    pub volume_id: u32,
+    /// Bytes done so far (our extension).
+    #[serde(rename = "Bytes done")]
+    pub bytes_done: u64,
+    /// Bytes in total (our extension).
+    #[serde(rename = "Bytes total")]
+    pub bytes_total: u64,
+    /// Current rate in MB/s, one decimal (our extension).
+    #[serde(rename = "Rate MB/s")]
+    pub rate_mb_s: f64,
+    /// Estimated seconds left; `None` while unknown (our extension).
+    #[serde(rename = "ETA seconds")]
+    pub eta_seconds: Option<u64>,
+    /// Phase of the operation (our extension).
+    #[serde(rename = "Phase")]
+    pub phase: &'static str,
+}
 
 fn kind_word(kind: OperationKind) -> &'static str {
     match kind {
@@ -28,7 +69,7 @@ fn phase_name(phase: Phase) -> &'static str {
 }
 
 /// A running operation.
-pub fn running(op: &OperationRecord, s: &ProgressSnapshot) -> Value {
+pub fn running(op: &OperationRecord, s: &ProgressSnapshot) -> ProgressView {
     let word = kind_word(op.kind);
     let started =
         matches!(s.phase, Phase::Pending | Phase::Protect | Phase::Read) && s.bytes_done == 0;
@@ -40,20 +81,20 @@ pub fn running(op: &OperationRecord, s: &ProgressSnapshot) -> Value {
     // 100 means "finished" (the record says so), never "the engine is done but the
     // clean-up stage still runs".
     let percent = s.percent.min(99);
-    view(
-        op,
+    ProgressView {
         comment,
-        percent,
-        s.bytes_done,
-        s.bytes_total,
-        round1(s.rate_mb_s),
-        s.eta_secs.map(Value::from).unwrap_or(Value::Null),
-        phase_name(s.phase),
-    )
+        progress: percent,
+        bytes_done: s.bytes_done,
+        bytes_total: s.bytes_total,
+        rate_mb_s: round1(s.rate_mb_s),
+        eta_seconds: s.eta_secs,
+        phase: phase_name(s.phase),
+        ..of_operation(op)
+    }
 }
 
 /// An operation that has ended (or was interrupted by a restart).
-pub fn ended(op: &OperationRecord) -> Value {
+pub fn ended(op: &OperationRecord) -> ProgressView {
     let word = kind_word(op.kind);
     let (comment, percent) = match op.state {
         OperationState::Finished => (format!("{word} has been successfully finished"), 100),
@@ -76,61 +117,48 @@ pub fn ended(op: &OperationRecord) -> Value {
     } else {
         0.0
     };
-    view(
-        op,
+    ProgressView {
         comment,
-        percent,
-        op.bytes_done,
-        op.bytes_total,
-        rate,
-        Value::from(0),
-        "Done",
-    )
+        progress: percent,
+        rate_mb_s: rate,
+        ..of_operation(op)
+    }
 }
 
 /// Before any backup or restore of the database (design 2).
-pub fn nothing_ran() -> Value {
-    json!({
-        "Comment": "No backup or restore has run",
-        "Files": [],
-        "Level": 0,
-        "Name": "",
-        "Progress": 0,
-        "Type": "",
-        "Volume ID": 0,
-        "Bytes done": 0,
-        "Bytes total": 0,
-        "Rate MB/s": 0.0,
-        "ETA seconds": 0,
-        "Phase": "",
-    })
+pub fn nothing_ran() -> ProgressView {
+    ProgressView {
+        comment: "No backup or restore has run".into(),
+        files: Vec::new(),
+        level: 0,
+        name: String::new(),
+        progress: 0,
+        kind: "",
+        volume_id: 0,
+        bytes_done: 0,
+        bytes_total: 0,
+        rate_mb_s: 0.0,
+        eta_seconds: Some(0),
+        phase: "",
+    }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn view(
-    op: &OperationRecord,
-    comment: String,
-    percent: u8,
-    done: u64,
-    total: u64,
-    rate: f64,
-    eta: Value,
-    phase: &str,
-) -> Value {
-    json!({
-        "Comment": comment,
-        "Files": [],
-        "Level": op.level,
-        "Name": op.name,
-        "Progress": percent,
-        "Type": kind_word(op.kind),
-        "Volume ID": op.volume_id,
-        "Bytes done": done,
-        "Bytes total": total,
-        "Rate MB/s": rate,
-        "ETA seconds": eta,
-        "Phase": phase,
-    })
+/// What the operation record says; an ended operation's figures as they were last.
+fn of_operation(op: &OperationRecord) -> ProgressView {
+    ProgressView {
+        comment: String::new(),
+        files: Vec::new(),
+        level: op.level,
+        name: op.name.clone(),
+        progress: 0,
+        kind: kind_word(op.kind),
+        volume_id: op.volume_id,
+        bytes_done: op.bytes_done,
+        bytes_total: op.bytes_total,
+        rate_mb_s: 0.0,
+        eta_seconds: Some(0),
+        phase: "Done",
+    }
 }
 
 fn percent_of(op: &OperationRecord) -> u8 {
