@@ -77,7 +77,12 @@ struct Submission {
 /// A job body with checked parameters: the wire form of its output, and the typed one
 /// for callers by type.
 type Body<O> = Box<
-    dyn FnOnce(Arc<Services>, Caller, String, ParamReader) -> BoxFuture<'static, Result<(Value, O), JobError>>
+    dyn FnOnce(
+            Arc<Services>,
+            Caller,
+            String,
+            ParamReader,
+        ) -> BoxFuture<'static, Result<(Value, O), JobError>>
         + Send,
 >;
 

@@ -168,9 +168,8 @@ pub async fn run_typed<J: Job>(
 
 /// The output of `J` as the wire (XML-RPC, job records) carries it.
 pub fn wire_output<J: Job>(output: &J::Output) -> Result<Value, JobError> {
-    serde_json::to_value(output).map_err(|e| {
-        JobError::Internal(format!("output of {} is not serialisable: {e}", J::NAME))
-    })
+    serde_json::to_value(output)
+        .map_err(|e| JobError::Internal(format!("output of {} is not serialisable: {e}", J::NAME)))
 }
 
 /// `job_desc`: the spec as a structure.
@@ -254,7 +253,11 @@ mod tests {
         let mut calls = vec![spec.iter().collect(), required.clone()];
         for p in &required {
             if let Some(sub) = p.substitute.and_then(|s| spec.iter().find(|q| q.name == s)) {
-                let mut call: Vec<_> = required.iter().copied().filter(|q| q.name != p.name).collect();
+                let mut call: Vec<_> = required
+                    .iter()
+                    .copied()
+                    .filter(|q| q.name != p.name)
+                    .collect();
                 call.push(sub);
                 calls.push(call);
             }
@@ -281,11 +284,17 @@ mod tests {
             parse(&reader).map_err(|e| format!("{job} cannot read {names:?}: {e}"))?;
             read.extend(reader.names_read());
         }
-        let unread: Vec<_> = spec.iter().map(|p| p.name).filter(|n| !read.contains(n)).collect();
+        let unread: Vec<_> = spec
+            .iter()
+            .map(|p| p.name)
+            .filter(|n| !read.contains(n))
+            .collect();
         if unread.is_empty() {
             Ok(())
         } else {
-            Err(format!("{job} lists {unread:?} but its parser never reads them"))
+            Err(format!(
+                "{job} lists {unread:?} but its parser never reads them"
+            ))
         }
     }
 
@@ -302,7 +311,10 @@ mod tests {
         const A: Param<String> = Param::required("a", "read");
         const B: Param<bool> = Param::optional("b", "never read");
         let found = spec_and_parser_agree("j", &[A.spec, B.spec], |p| p.get(&A).map(drop));
-        assert_eq!(found, Err("j lists [\"b\"] but its parser never reads them".into()));
+        assert_eq!(
+            found,
+            Err("j lists [\"b\"] but its parser never reads them".into())
+        );
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! Request and response bodies of the Administration API (camelCase JSON). Bodies reject
 //! unknown fields; values are checked by the jobs, not here.
 
+use confd_jobs::job::db_backup_list::BackupEntry;
+use confd_jobs::job::db_info::DatabaseInfo;
+use confd_jobs::job::volume_view::{LocalVolumeView, RemoteVolumeView};
+use confd_jobs::supervisor::ProgressView;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::ToSchema;
 
 /// A database in the list.
@@ -37,6 +40,21 @@ pub struct Database {
     pub data_path: String,
 }
 
+impl From<DatabaseInfo> for Database {
+    fn from(info: DatabaseInfo) -> Self {
+        Database {
+            summary: DatabaseSummary {
+                id: info.name.clone(),
+                name: info.name,
+                version: info.version,
+                state: info.state.to_owned(),
+                num_nodes: u64::from(info.config.num_active_nodes),
+            },
+            data_path: info.data_path,
+        }
+    }
+}
+
 /// The answer of an action: the ID of the ConfD job that carried it out.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -66,6 +84,30 @@ pub struct Volume {
     /// Location of the volume.
     #[schema(example = "file:///var/lib/confd/remote/r0001")]
     pub url: String,
+}
+
+impl From<RemoteVolumeView> for Volume {
+    fn from(v: RemoteVolumeView) -> Self {
+        Volume {
+            id: u64::from(v.volume_id),
+            name: v.name,
+            kind: "remote".into(),
+            vol_type: v.vol_type,
+            url: v.url,
+        }
+    }
+}
+
+impl From<LocalVolumeView<u64>> for Volume {
+    fn from(v: LocalVolumeView<u64>) -> Self {
+        Volume {
+            id: u64::from(v.volume_id),
+            name: v.name,
+            kind: "local".into(),
+            vol_type: v.kind.to_ascii_lowercase(),
+            url: format!("file://{}", v.path),
+        }
+    }
 }
 
 /// Body of `POST /api/v1/databases/{id}/volumes`: the parameters of `remote_volume_add`.
@@ -103,23 +145,20 @@ pub struct VolumeAdded {
 }
 
 /// A backup, as `db_backup_list` shows it (keys in camelCase).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Backup {
     /// Backup number, increasing per database.
     #[schema(example = 1)]
-    pub bid: Value,
+    pub bid: u64,
     /// Comment, usually empty.
-    #[serde(default)]
     pub comment: String,
     /// `-` for level 0, else the `bid` this backup depends on.
     #[schema(example = "-")]
-    pub dependencies: Value,
+    pub dependencies: String,
     /// Expiry `YYYY-MM-DD HH:MM`, empty for never.
-    #[serde(default)]
     pub expire: String,
     /// `<volume_id> <system>/id_<bid>/level_<n>`: input for changing the expiry.
-    #[serde(alias = "expire_alterable")]
     pub expire_alterable: String,
     /// True once the expiry time has passed.
     pub expired: bool,
@@ -127,10 +166,9 @@ pub struct Backup {
     #[schema(example = "10001 MY_DATABASE/id_1/level_0/node_0/backup_202611251030 MY_DATABASE")]
     pub id: String,
     /// True on the last entry of the list.
-    #[serde(alias = "last_item")]
     pub last_item: bool,
     /// Level, 0 = full.
-    pub level: i64,
+    pub level: u8,
     /// `<system>/id_<bid>/level_<n>/node_0/backup_<YYYYMMDDHHMM>`.
     pub path: String,
     /// Database the backup was taken from.
@@ -147,49 +185,78 @@ pub struct Backup {
     pub volume: String,
 }
 
+impl From<BackupEntry> for Backup {
+    fn from(b: BackupEntry) -> Self {
+        Backup {
+            bid: b.bid,
+            comment: b.comment,
+            dependencies: b.dependencies,
+            expire: b.expire,
+            expire_alterable: b.expire_alterable,
+            expired: b.expired,
+            id: b.id,
+            last_item: b.last_item,
+            level: b.level,
+            path: b.path,
+            system: b.system,
+            timestamp: b.timestamp,
+            ts: b.ts,
+            usable: b.usable,
+            usage: b.usage,
+            volume: b.volume,
+        }
+    }
+}
+
 /// Progress of the running or last backup or restore (`db_backup_progress`, keys in
-/// camelCase; absent keys are `null`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+/// camelCase).
+#[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Progress {
     /// Free text, e.g. `Backup is active`.
-    #[serde(default, alias = "Comment")]
-    pub comment: Option<String>,
+    pub comment: String,
     /// Files being written or read.
-    #[serde(default, alias = "Files")]
-    pub files: Option<Vec<Value>>,
+    pub files: Vec<String>,
     /// Level of the backup.
-    #[serde(default, alias = "Level")]
-    pub level: Option<i64>,
+    pub level: u8,
     /// Backup path.
-    #[serde(default, alias = "Name")]
-    pub name: Option<String>,
+    pub name: String,
     /// Percent done, 0..100.
-    #[serde(default, alias = "Progress")]
-    pub progress: Option<i64>,
+    pub progress: u8,
     /// `Backup` or `Restore`.
-    #[serde(default, rename = "type", alias = "Type")]
-    pub kind: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: String,
     /// Archive volume ID.
-    #[serde(default, alias = "Volume ID")]
-    pub volume_id: Option<i64>,
+    pub volume_id: u32,
     /// Bytes done so far.
-    #[serde(default, alias = "Bytes done")]
-    pub bytes_done: Option<u64>,
+    pub bytes_done: u64,
     /// Bytes in total.
-    #[serde(default, alias = "Bytes total")]
-    pub bytes_total: Option<u64>,
+    pub bytes_total: u64,
     /// Current rate in MB/s.
-    #[serde(default, alias = "Rate MB/s")]
-    #[schema(value_type = Option<f64>)]
-    pub rate_mb_s: Option<serde_json::Number>,
-    /// Estimated seconds left.
-    #[serde(default, alias = "ETA seconds")]
-    #[schema(value_type = Option<f64>)]
-    pub eta_seconds: Option<serde_json::Number>,
+    pub rate_mb_s: f64,
+    /// Estimated seconds left; `null` while unknown.
+    pub eta_seconds: Option<u64>,
     /// Phase of the operation.
-    #[serde(default, alias = "Phase")]
-    pub phase: Option<String>,
+    pub phase: String,
+}
+
+impl From<ProgressView> for Progress {
+    fn from(p: ProgressView) -> Self {
+        Progress {
+            comment: p.comment,
+            files: p.files,
+            level: p.level,
+            name: p.name,
+            progress: p.progress,
+            kind: p.kind.to_owned(),
+            volume_id: p.volume_id,
+            bytes_done: p.bytes_done,
+            bytes_total: p.bytes_total,
+            rate_mb_s: p.rate_mb_s,
+            eta_seconds: p.eta_seconds,
+            phase: p.phase.to_owned(),
+        }
+    }
 }
 
 /// Body of `PUT .../backups/start`: the parameters of `db_backup_start`.

@@ -8,7 +8,9 @@ use crate::backup_id;
 use crate::error::JobError;
 use crate::expiry::parse_expire_time;
 use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec, NoOutput};
-use crate::params::{Example, FromParams, Param, ParamReader, ParamSpec, Text, VolumeParam, VolumeRef};
+use crate::params::{
+    Example, FromParams, Param, ParamReader, ParamSpec, Text, VolumeParam, VolumeRef,
+};
 
 /// The `db_backup_change_expiration` job.
 pub struct DbBackupChangeExpiration;
@@ -24,10 +26,7 @@ pub struct Params {
 
 /// `backup_volume_id` / `backup_volume_name`.
 pub const VOLUME: VolumeParam<i64> = VolumeParam::new(
-    Param::required(
-        "backup_volume_id",
-        "ID of the volume holding the backup.",
-    ),
+    Param::required("backup_volume_id", "ID of the volume holding the backup."),
     Param::optional(
         "backup_volume_name",
         "Name of the volume (substitute for the ID).",

@@ -107,11 +107,13 @@ impl Job for DbBackupList {
         Ok(shown
             .into_iter()
             .enumerate()
-            .map(|(i, b)| Place {
-                usable: usable.contains(&chain::key(b)),
-                last_item: i + 1 == count,
-            }
-            .entry(b, &volumes, now))
+            .map(|(i, b)| {
+                Place {
+                    usable: usable.contains(&chain::key(b)),
+                    last_item: i + 1 == count,
+                }
+                .entry(b, &volumes, now)
+            })
             .collect())
     }
 }
@@ -126,28 +128,28 @@ impl Place {
     fn entry(self, b: &BackupRecord, volumes: &[VolumeRecord], now: i64) -> BackupEntry {
         let m = &b.marker;
         BackupEntry {
-        bid: m.bid,
-        comment: String::new(),
-        dependencies: m
-            .base_bid()
-            .map_or_else(|| "-".to_owned(), |bid| bid.to_string()),
-        expire: m.expire.map(format_minute).unwrap_or_default(),
-        expire_alterable: backup_id::expire_alterable(b.volume_id, m),
-        expired: m.expire.is_some_and(|e| e <= now),
-        id: backup_id::id(b.volume_id, m),
-        last_item: self.last_item,
-        level: m.level,
-        path: backup_id::path(m),
-        system: m.db.clone(),
-        timestamp: ts_to_timestamp(&m.ts),
-        ts: m.ts.clone(),
-        usable: self.usable,
-        usage: usage(b),
-        volume: volumes
-            .iter()
-            .find(|v| v.id == b.volume_id)
-            .map_or_else(|| b.volume_id.to_string(), |v| v.name.clone()),
-    }
+            bid: m.bid,
+            comment: String::new(),
+            dependencies: m
+                .base_bid()
+                .map_or_else(|| "-".to_owned(), |bid| bid.to_string()),
+            expire: m.expire.map(format_minute).unwrap_or_default(),
+            expire_alterable: backup_id::expire_alterable(b.volume_id, m),
+            expired: m.expire.is_some_and(|e| e <= now),
+            id: backup_id::id(b.volume_id, m),
+            last_item: self.last_item,
+            level: m.level,
+            path: backup_id::path(m),
+            system: m.db.clone(),
+            timestamp: ts_to_timestamp(&m.ts),
+            ts: m.ts.clone(),
+            usable: self.usable,
+            usage: usage(b),
+            volume: volumes
+                .iter()
+                .find(|v| v.id == b.volume_id)
+                .map_or_else(|| b.volume_id.to_string(), |v| v.name.clone()),
+        }
     }
 }
 

@@ -45,8 +45,13 @@ pub struct Params {
 }
 
 impl FromParams for Params {
-    const PARAMS: &'static [ParamSpec] =
-        &[DB.spec, VOLUME.id.spec, VOLUME.name.spec, LEVEL.spec, EXPIRE.spec];
+    const PARAMS: &'static [ParamSpec] = &[
+        DB.spec,
+        VOLUME.id.spec,
+        VOLUME.name.spec,
+        LEVEL.spec,
+        EXPIRE.spec,
+    ];
 
     fn from_params(p: &ParamReader) -> Result<Self, JobError> {
         Ok(Params {

@@ -8,7 +8,9 @@ use super::backup_lookup;
 use crate::backup_id::BackupId;
 use crate::error::JobError;
 use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec, NoOutput};
-use crate::params::{DB_NAME, Example, FromParams, Param, ParamReader, ParamSpec, ParamType, ParamValue};
+use crate::params::{
+    DB_NAME, Example, FromParams, Param, ParamReader, ParamSpec, ParamType, ParamValue,
+};
 use crate::supervisor::RestoreRequest;
 
 /// The `db_restore` job.

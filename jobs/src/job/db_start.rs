@@ -29,7 +29,8 @@ pub const TIMEOUT: Param<i64> = Param::optional(
 pub struct Params(DbNameParam);
 
 impl FromParams for Params {
-    const PARAMS: &'static [ParamSpec] = &[DB_NAME.spec, CLUSTER.spec, MAINTENANCE.spec, TIMEOUT.spec];
+    const PARAMS: &'static [ParamSpec] =
+        &[DB_NAME.spec, CLUSTER.spec, MAINTENANCE.spec, TIMEOUT.spec];
 
     fn from_params(p: &ParamReader) -> Result<Self, JobError> {
         p.ignore(&CLUSTER)?;

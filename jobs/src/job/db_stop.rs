@@ -10,8 +10,10 @@ use crate::params::{DB_NAME, DbNameParam, FromParams, Param, ParamReader, ParamS
 pub struct DbStop;
 
 /// `cluster`.
-pub const CLUSTER: Param<String> =
-    Param::optional("cluster", "Cluster to stop on (accepted for compatibility).");
+pub const CLUSTER: Param<String> = Param::optional(
+    "cluster",
+    "Cluster to stop on (accepted for compatibility).",
+);
 /// `force`.
 pub const FORCE: Param<bool> = Param::optional(
     "force",

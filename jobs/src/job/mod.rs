@@ -35,7 +35,7 @@ pub mod st_volume_delete;
 pub mod st_volume_info;
 pub mod st_volume_list;
 pub mod user_passwd;
-mod volume_view;
+pub mod volume_view;
 
 /// What `job_help`/`job_desc` show besides the parameters (those come from the job's
 /// [`FromParams::PARAMS`]), and what the dispatcher checks before running a job.

@@ -66,15 +66,12 @@ pub const REMOTE_VOLUME_NAME: Param<ObjectName> = Param::optional(
     "Name; r%04d of (ID - 10000) if omitted.",
 );
 /// `remote_volume_id`.
-pub const REMOTE_VOLUME_ID: Param<Text> = Param::optional(
-    "remote_volume_id",
-    "ID above 10000; generated if omitted.",
-)
-.or(&REMOTE_VOLUME_NAME)
-.example(Example::Int(10_002));
+pub const REMOTE_VOLUME_ID: Param<Text> =
+    Param::optional("remote_volume_id", "ID above 10000; generated if omitted.")
+        .or(&REMOTE_VOLUME_NAME)
+        .example(Example::Int(10_002));
 /// `username`.
-pub const USERNAME: Param<String> =
-    Param::optional("username", "User name or S3 access key ID.");
+pub const USERNAME: Param<String> = Param::optional("username", "User name or S3 access key ID.");
 /// `password`.
 pub const PASSWORD: Param<String> =
     Param::optional("password", "Password or S3 secret key.").secret();
@@ -84,11 +81,8 @@ pub const S3_ACCESS_KEY: Param<String> = Param::optional(
     "S3 access key ID (alternative to username).",
 );
 /// `s3_secret_key`.
-pub const S3_SECRET_KEY: Param<String> = Param::optional(
-    "s3_secret_key",
-    "S3 secret key (alternative to password).",
-)
-.secret();
+pub const S3_SECRET_KEY: Param<String> =
+    Param::optional("s3_secret_key", "S3 secret key (alternative to password).").secret();
 /// `labels`.
 pub const LABELS: Param<Vec<String>> = Param::optional("labels", "Extra labels.");
 /// `options`.

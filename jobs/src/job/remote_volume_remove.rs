@@ -18,8 +18,7 @@ pub struct Params {
 }
 
 /// `force`.
-pub const FORCE: Param<bool> =
-    Param::optional("force", "Remove even though backups exist on it.");
+pub const FORCE: Param<bool> = Param::optional("force", "Remove even though backups exist on it.");
 
 impl FromParams for Params {
     const PARAMS: &'static [ParamSpec] =

@@ -44,7 +44,7 @@ impl FromParams for Params {
 #[serde(untagged)]
 pub enum Output {
     /// The volume asked for.
-    One(LocalVolumeView<String>),
+    One(Box<LocalVolumeView<String>>),
     /// Every local archive volume.
     All(Vec<LocalVolumeView<String>>),
 }
@@ -78,7 +78,7 @@ impl Job for StVolumeInfo {
                         "Volume {r} is a remote archive volume; use remote_volume_info"
                     )));
                 }
-                Ok(Output::One(local_view_human(&v)))
+                Ok(Output::One(Box::new(local_view_human(&v))))
             }
         }
     }

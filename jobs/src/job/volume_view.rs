@@ -15,6 +15,9 @@ use crate::units::format_size;
 /// bytes (`st_volume_list`).
 #[derive(Debug, Clone, Serialize)]
 pub struct LocalVolumeView<S> {
+    /// Volume ID, for edges that show it as a number.
+    #[serde(skip)]
+    pub volume_id: u32,
     /// Volume ID, as text.
     pub id: String,
     /// Name.
@@ -63,6 +66,7 @@ fn local_view<S>(v: &VolumeRecord, sized: impl Fn(u64) -> S) -> LocalVolumeView<
     };
     let used = dir_size(Path::new(&path));
     LocalVolumeView {
+        volume_id: v.id,
         id: v.id.to_string(),
         name: v.name.clone(),
         kind: "ARCHIVE",
@@ -88,6 +92,9 @@ fn local_view<S>(v: &VolumeRecord, sized: impl Fn(u64) -> S) -> LocalVolumeView<
 /// (design 2).
 #[derive(Debug, Clone, Serialize)]
 pub struct RemoteVolumeView {
+    /// Volume ID, for edges that show it as a number.
+    #[serde(skip)]
+    pub volume_id: u32,
     /// Name.
     pub name: String,
     /// Volume ID, as text (spec 3.3).
@@ -121,6 +128,7 @@ pub fn remote_view(v: &VolumeRecord) -> Option<RemoteVolumeView> {
         return None;
     };
     Some(RemoteVolumeView {
+        volume_id: v.id,
         name: v.name.clone(),
         vid: v.id.to_string(),
         vol_type: vol_type.clone(),

@@ -32,8 +32,7 @@ impl<J: Job> CallParams<J> {
 
     /// Sets `p`.
     pub fn set<T: ParamValue>(mut self, p: &Param<T>, value: impl Into<T::Wire>) -> Self {
-        self.values
-            .insert(p.name().to_owned(), value.into().into());
+        self.values.insert(p.name().to_owned(), value.into().into());
         self
     }
 

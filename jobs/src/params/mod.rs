@@ -247,14 +247,22 @@ mod tests {
 
     #[test]
     fn wrong_types_are_named() {
-        let e = check("j", SPEC, raw(json!({"db_name": "A", "backup_volume_id": "ten"})))
-            .unwrap_err();
+        let e = check(
+            "j",
+            SPEC,
+            raw(json!({"db_name": "A", "backup_volume_id": "ten"})),
+        )
+        .unwrap_err();
         assert_eq!(
             e.to_string(),
             "Invalid parameter 'backup_volume_id': expected an integer, got string 'ten'"
         );
-        let e = check("j", SPEC, raw(json!({"db_name": ["A"], "backup_volume_id": 1})))
-            .unwrap_err();
+        let e = check(
+            "j",
+            SPEC,
+            raw(json!({"db_name": ["A"], "backup_volume_id": 1})),
+        )
+        .unwrap_err();
         assert!(
             e.to_string().starts_with("Invalid parameter 'db_name'"),
             "{e}"
@@ -283,7 +291,12 @@ mod tests {
     #[test]
     fn reading_a_parameter_outside_the_list_is_an_internal_error() {
         const OTHER: Param<String> = Param::optional("other", "not in SPEC");
-        let p = check("j", SPEC, raw(json!({"db_name": "A", "backup_volume_id": 1}))).unwrap();
+        let p = check(
+            "j",
+            SPEC,
+            raw(json!({"db_name": "A", "backup_volume_id": 1})),
+        )
+        .unwrap();
         let e = p.opt(&OTHER).unwrap_err();
         assert!(matches!(e, JobError::Internal(_)), "{e}");
         assert!(e.to_string().contains("'other'"), "{e}");
@@ -291,7 +304,12 @@ mod tests {
 
     #[test]
     fn the_reader_remembers_what_was_read() {
-        let p = check("j", SPEC, raw(json!({"db_name": "A", "backup_volume_id": 1}))).unwrap();
+        let p = check(
+            "j",
+            SPEC,
+            raw(json!({"db_name": "A", "backup_volume_id": 1})),
+        )
+        .unwrap();
         p.get(&DB_NAME).unwrap();
         VOLUME.read(&p).unwrap();
         assert_eq!(

@@ -23,7 +23,11 @@ pub struct ParamReader {
 }
 
 impl ParamReader {
-    pub(super) fn new(job: &str, spec: &'static [ParamSpec], values: BTreeMap<String, Value>) -> Self {
+    pub(super) fn new(
+        job: &str,
+        spec: &'static [ParamSpec],
+        values: BTreeMap<String, Value>,
+    ) -> Self {
         ParamReader {
             job: job.to_owned(),
             spec,

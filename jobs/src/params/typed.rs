@@ -121,7 +121,9 @@ impl ParamValue for i64 {
 
     fn read(name: &str, value: &Value) -> Result<Self, JobError> {
         match value {
-            Value::Number(n) if n.is_i64() => n.as_i64().ok_or_else(|| wrong(name, "an integer", value)),
+            Value::Number(n) if n.is_i64() => {
+                n.as_i64().ok_or_else(|| wrong(name, "an integer", value))
+            }
             Value::String(s) => s
                 .trim()
                 .parse()
@@ -175,7 +177,8 @@ pub struct Text(pub String);
 impl ParamValue for Text {
     const TYPE: ParamType = ParamType::StrOrInt;
     const EXAMPLE: Example = Example::Str("1");
-    type Wire = String;
+    /// Either, as the caller has it.
+    type Wire = Value;
 
     fn read(name: &str, value: &Value) -> Result<Self, JobError> {
         String::read(name, value).map(Text)

@@ -39,7 +39,8 @@ impl Display for Level {
 impl ParamValue for Expire {
     const TYPE: ParamType = ParamType::StrOrInt;
     const EXAMPLE: Example = Example::Str("1w 3d");
-    type Wire = String;
+    /// Seconds or text, as the caller has it.
+    type Wire = Value;
 
     fn read(name: &str, value: &Value) -> Result<Self, JobError> {
         match value {

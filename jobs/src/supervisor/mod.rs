@@ -30,8 +30,8 @@ use crate::expiry::{Expire, ts_of};
 use crate::stats::OperationCounters;
 
 pub use claims::Claim;
-pub use view::ProgressView;
 use claims::{protected_by, refuse_if_claimed};
+pub use view::ProgressView;
 
 /// A backup to start.
 pub struct BackupRequest {

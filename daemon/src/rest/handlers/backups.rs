@@ -4,9 +4,14 @@
 use axum::Json;
 use axum::extract::{Extension, State};
 use confd_jobs::Caller;
-use serde_json::{Map, Value, json};
+use confd_jobs::job::{
+    db_backup_abort::DbBackupAbort, db_backup_change_expiration as change,
+    db_backup_list::DbBackupList, db_backup_progress::DbBackupProgress, db_backup_start as start,
+    db_backups_delete as delete, db_restore as restore,
+};
+use confd_jobs::params::{CallParams, DB_NAME};
 
-use super::{BodyErrors, Caught, CommonErrors, DbId, StateErrors, put, typed, volume_ref};
+use super::{BodyErrors, Caught, CommonErrors, DbId, StateErrors};
 use crate::rest::RestState;
 use crate::rest::error::Body;
 use crate::rest::model::{
@@ -27,13 +32,9 @@ pub async fn list_backups(
     Extension(caller): Extension<Caller>,
     DbId(id): DbId,
 ) -> Caught<Json<Vec<Backup>>> {
-    let (_, output) = api
-        .job(&caller, "db_backup_list", json!({"db_name": id}))
-        .await?;
-    if output.is_null() {
-        return Ok(Json(Vec::new()));
-    }
-    Ok(Json(typed("db_backup_list", output)?))
+    let params = CallParams::<DbBackupList>::new().set(&DB_NAME, id);
+    let backups = api.exec(&caller, params).await?.output;
+    Ok(Json(backups.into_iter().map(Backup::from).collect()))
 }
 
 /// Start a backup.
@@ -55,13 +56,16 @@ pub async fn start_backup(
     DbId(id): DbId,
     Body(body): Body<StartBackup>,
 ) -> Caught<Json<JobStarted>> {
-    let mut p = Map::new();
-    p.insert("db_name".into(), id.into());
-    volume_ref(&mut p, body.backup_volume_id, body.backup_volume_name);
-    p.insert("level".into(), body.level.into());
-    put(&mut p, "expire", body.expire);
-    api.action(&caller, "db_backup_start", Value::Object(p))
-        .await
+    let params = CallParams::<start::DbBackupStart>::new()
+        .set(&start::DB, id)
+        .volume(
+            &start::VOLUME,
+            body.backup_volume_id,
+            body.backup_volume_name,
+        )
+        .set(&start::LEVEL, body.level)
+        .set_opt(&start::EXPIRE, body.expire);
+    api.action(&caller, params).await
 }
 
 /// Abort the running backup.
@@ -78,8 +82,11 @@ pub async fn abort_backup(
     Extension(caller): Extension<Caller>,
     DbId(id): DbId,
 ) -> Caught<Json<JobStarted>> {
-    api.action(&caller, "db_backup_abort", json!({"db_name": id}))
-        .await
+    api.action(
+        &caller,
+        CallParams::<DbBackupAbort>::new().set(&DB_NAME, id),
+    )
+    .await
 }
 
 /// Progress of the running or last backup or restore.
@@ -96,13 +103,8 @@ pub async fn backup_progress(
     Extension(caller): Extension<Caller>,
     DbId(id): DbId,
 ) -> Caught<Json<Progress>> {
-    let (_, output) = api
-        .job(&caller, "db_backup_progress", json!({"db_name": id}))
-        .await?;
-    if output.is_null() {
-        return Ok(Json(Progress::default()));
-    }
-    Ok(Json(typed("db_backup_progress", output)?))
+    let params = CallParams::<DbBackupProgress>::new().set(&DB_NAME, id);
+    Ok(Json(api.exec(&caller, params).await?.output.into()))
 }
 
 /// Delete backups.
@@ -124,12 +126,10 @@ pub async fn delete_backups(
     DbId(id): DbId,
     Body(body): Body<DeleteBackups>,
 ) -> Caught<Json<JobStarted>> {
-    api.action(
-        &caller,
-        "db_backups_delete",
-        json!({"db_name": id, "backup_list": body.backup_ids}),
-    )
-    .await
+    let params = CallParams::<delete::DbBackupsDelete>::new()
+        .set(&delete::DB, id)
+        .set(&delete::BACKUP_LIST, body.backup_ids);
+    api.action(&caller, params).await
 }
 
 /// Restore a backup.
@@ -151,13 +151,14 @@ pub async fn restore_backup(
     DbId(id): DbId,
     Body(body): Body<Restore>,
 ) -> Caught<Json<JobStarted>> {
-    let restore_type = body.restore_type.unwrap_or_else(|| "blocking".into());
-    api.action(
-        &caller,
-        "db_restore",
-        json!({"db_name": id, "backup_id": body.backup_id, "restore_type": restore_type}),
-    )
-    .await
+    let params = CallParams::<restore::DbRestore>::new()
+        .set(&restore::DB, id)
+        .set(&restore::BACKUP_ID, body.backup_id)
+        .set(
+            &restore::RESTORE_TYPE,
+            body.restore_type.unwrap_or_else(|| "blocking".into()),
+        );
+    api.action(&caller, params).await
 }
 
 /// Change the expiry of a backup.
@@ -180,10 +181,13 @@ pub async fn change_expiration(
     Body(body): Body<ChangeExpiration>,
 ) -> Caught<Json<JobStarted>> {
     api.db_info(&caller, &id).await?;
-    let mut p = Map::new();
-    volume_ref(&mut p, body.backup_volume_id, body.backup_volume_name);
-    p.insert("backup_files".into(), body.backup_files.into());
-    p.insert("expire_time".into(), body.expire_time.into());
-    api.action(&caller, "db_backup_change_expiration", Value::Object(p))
-        .await
+    let params = CallParams::<change::DbBackupChangeExpiration>::new()
+        .volume(
+            &change::VOLUME,
+            body.backup_volume_id,
+            body.backup_volume_name,
+        )
+        .set(&change::BACKUP_FILES, body.backup_files)
+        .set(&change::EXPIRE_TIME, body.expire_time);
+    api.action(&caller, params).await
 }

@@ -4,33 +4,12 @@ use axum::Json;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use confd_jobs::Caller;
-use serde_json::{Value, json};
+use confd_jobs::job::{db_list::DbList, db_start::DbStart, db_stop::DbStop};
+use confd_jobs::params::{CallParams, DB_NAME};
 
-use super::{Caught, CommonErrors, DbId, StateErrors, number, text, typed};
+use super::{Caught, CommonErrors, DbId, StateErrors};
 use crate::rest::RestState;
-use crate::rest::error::ApiError;
 use crate::rest::model::{Database, DatabaseSummary, JobStarted};
-
-fn database(info: &Value) -> Caught<Database> {
-    let num_nodes = number(info.pointer("/config/num_active_nodes"))
-        .or_else(|| {
-            info.pointer("/nodes/active")
-                .and_then(Value::as_array)
-                .map(|a| a.len() as u64)
-        })
-        .ok_or_else(|| ApiError::internal("db_info output has no node count"))?;
-    let name = text(info, "name");
-    Ok(Database {
-        summary: DatabaseSummary {
-            id: name.clone(),
-            name,
-            version: text(info, "version"),
-            state: text(info, "state"),
-            num_nodes,
-        },
-        data_path: text(info, "data_path"),
-    })
-}
 
 /// List databases.
 #[utoipa::path(
@@ -44,17 +23,15 @@ pub async fn list_databases(
     State(api): State<RestState>,
     Extension(caller): Extension<Caller>,
 ) -> Caught<Json<Vec<DatabaseSummary>>> {
-    let (_, names) = api.job(&caller, "db_list", json!({})).await?;
-    let names: Vec<String> = typed("db_list", names)?;
+    let names = api.exec(&caller, CallParams::<DbList>::new()).await?.output;
     let mut list = Vec::with_capacity(names.len());
     for name in names {
-        let info = match api.db_info(&caller, &name).await {
-            Ok(info) => info,
+        match api.db_info(&caller, &name).await {
+            Ok(info) => list.push(Database::from(info).summary),
             // Deleted between the two jobs: not in the list any more.
             Err(e) if e.status == StatusCode::NOT_FOUND => continue,
             Err(e) => return Err(e),
-        };
-        list.push(database(&info)?.summary);
+        }
     }
     Ok(Json(list))
 }
@@ -73,7 +50,7 @@ pub async fn get_database(
     Extension(caller): Extension<Caller>,
     DbId(id): DbId,
 ) -> Caught<Json<Database>> {
-    Ok(Json(database(&api.db_info(&caller, &id).await?)?))
+    Ok(Json(api.db_info(&caller, &id).await?.into()))
 }
 
 /// Start a database.
@@ -90,7 +67,7 @@ pub async fn start_database(
     Extension(caller): Extension<Caller>,
     DbId(id): DbId,
 ) -> Caught<Json<JobStarted>> {
-    api.action(&caller, "db_start", json!({"db_name": id}))
+    api.action(&caller, CallParams::<DbStart>::new().set(&DB_NAME, id))
         .await
 }
 
@@ -108,5 +85,6 @@ pub async fn stop_database(
     Extension(caller): Extension<Caller>,
     DbId(id): DbId,
 ) -> Caught<Json<JobStarted>> {
-    api.action(&caller, "db_stop", json!({"db_name": id})).await
+    api.action(&caller, CallParams::<DbStop>::new().set(&DB_NAME, id))
+        .await
 }

@@ -1,11 +1,12 @@
-//! One handler per endpoint of design 5.2, each a thin mapping: camelCase body -> job
-//! parameters, job outcome -> HTTP. Values are checked by the jobs.
+//! One handler per endpoint of design 5.2, each a thin mapping: camelCase body -> the
+//! job's typed parameters, the job's typed output -> the camelCase model (`From` impls in
+//! `model`). Values are checked by the jobs.
 //!
 //! The handlers live in one file per resource (`databases`, `volumes`, `backups`) and
 //! are re-exported here, with the OpenAPI path items utoipa generates beside them, so the
 //! route table and [`ApiDoc`](super::ApiDoc) name them as `handlers::<name>`. This file
-//! holds what they share: documented error answers, the `{id}` extractor, running a job,
-//! and reading and building JSON values.
+//! holds what they share: documented error answers, the `{id}` extractor and running a
+//! job by its type.
 
 mod backups;
 mod databases;
@@ -19,8 +20,10 @@ use axum::Json;
 use axum::extract::{FromRequestParts, Path};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use confd_jobs::Caller;
-use serde_json::{Map, Value, json};
+use confd_jobs::dispatch::Executed;
+use confd_jobs::job::db_info::{DatabaseInfo, DbInfo};
+use confd_jobs::params::{CallParams, DB_NAME};
+use confd_jobs::{Caller, Job};
 use utoipa::IntoResponses;
 
 use super::RestState;
@@ -98,60 +101,33 @@ impl<S: Send + Sync> FromRequestParts<S> for DbId {
 type Caught<T> = Result<T, ApiError>;
 
 impl RestState {
-    /// Runs a job; a failed outcome becomes the error answer.
-    async fn job(&self, caller: &Caller, name: &str, params: Value) -> Caught<(String, Value)> {
-        let outcome = self.dispatcher.exec(name, Some(params), caller).await;
-        if outcome.code == confd_jobs::ResultCode::Ok {
-            Ok((outcome.job_id, outcome.output.unwrap_or(Value::Null)))
-        } else {
-            Err(ApiError::from_outcome(&outcome))
-        }
+    /// Runs job `J`; a failed outcome becomes the error answer.
+    async fn exec<J: Job>(
+        &self,
+        caller: &Caller,
+        params: CallParams<J>,
+    ) -> Caught<Executed<J::Output>> {
+        self.dispatcher
+            .exec_job::<J>(caller, params)
+            .await
+            .map_err(|outcome| ApiError::from_outcome(&outcome))
     }
 
-    /// Runs a job without output of interest and answers its job ID.
-    async fn action(&self, caller: &Caller, name: &str, params: Value) -> Caught<Json<JobStarted>> {
-        let (job_id, _) = self.job(caller, name, params).await?;
-        Ok(Json(JobStarted { job_id }))
+    /// Runs job `J` for its effect and answers its job ID.
+    async fn action<J: Job>(
+        &self,
+        caller: &Caller,
+        params: CallParams<J>,
+    ) -> Caught<Json<JobStarted>> {
+        let done = self.exec::<J>(caller, params).await?;
+        Ok(Json(JobStarted {
+            job_id: done.job_id,
+        }))
     }
 
     /// `db_info` of a database (404 when it does not exist).
-    async fn db_info(&self, caller: &Caller, db: &str) -> Caught<Value> {
-        Ok(self.job(caller, "db_info", json!({"db_name": db})).await?.1)
-    }
-}
-
-fn typed<T: serde::de::DeserializeOwned>(job: &str, output: Value) -> Caught<T> {
-    serde_json::from_value(output)
-        .map_err(|e| ApiError::internal(format!("unexpected output of {job}: {e}")))
-}
-
-fn text(v: &Value, key: &str) -> String {
-    match v.get(key) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(other) => other.to_string(),
-    }
-}
-
-fn number(v: Option<&Value>) -> Option<u64> {
-    match v? {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.parse().ok(),
-        _ => None,
-    }
-}
-
-/// Sets `key` when `value` is present.
-fn put(map: &mut Map<String, Value>, key: &str, value: Option<impl Into<Value>>) {
-    if let Some(v) = value {
-        map.insert(key.to_owned(), v.into());
-    }
-}
-
-/// `backup_volume_id`, or `backup_volume_name` when no ID is given: the ID wins.
-fn volume_ref(map: &mut Map<String, Value>, id: Option<i64>, name: Option<String>) {
-    match id {
-        Some(id) => put(map, "backup_volume_id", Some(id)),
-        None => put(map, "backup_volume_name", name),
+    async fn db_info(&self, caller: &Caller, db: &str) -> Caught<DatabaseInfo> {
+        let params = CallParams::<DbInfo>::new().set(&DB_NAME, db);
+        Ok(self.exec(caller, params).await?.output)
     }
 }

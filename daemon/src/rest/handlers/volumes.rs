@@ -5,9 +5,13 @@ use axum::Json;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use confd_jobs::Caller;
-use serde_json::{Map, Value, json};
+use confd_jobs::job::{
+    remote_volume_add as add, remote_volume_list_details::RemoteVolumeListDetails,
+    st_volume_list::StVolumeList,
+};
+use confd_jobs::params::CallParams;
 
-use super::{BodyErrors, Caught, CommonErrors, DbId, StateErrors, number, put, text, typed};
+use super::{BodyErrors, Caught, CommonErrors, DbId, StateErrors};
 use crate::rest::RestState;
 use crate::rest::error::{ApiError, Body};
 use crate::rest::model::{AddVolume, Volume, VolumeAdded};
@@ -27,33 +31,15 @@ pub async fn list_volumes(
     DbId(id): DbId,
 ) -> Caught<Json<Vec<Volume>>> {
     api.db_info(&caller, &id).await?;
-    let (_, remote) = api
-        .job(&caller, "remote_volume_list_details", json!({}))
-        .await?;
-    let (_, local) = api.job(&caller, "st_volume_list", json!({})).await?;
-    let remote: Vec<Value> = typed("remote_volume_list_details", remote)?;
-    let local: Vec<Value> = typed("st_volume_list", local)?;
-    let mut volumes = Vec::with_capacity(remote.len() + local.len());
-    for v in &remote {
-        volumes.push(Volume {
-            id: number(v.get("vid"))
-                .ok_or_else(|| ApiError::internal("remote volume without a numeric vid"))?,
-            name: text(v, "name"),
-            kind: "remote".into(),
-            vol_type: text(v, "type"),
-            url: text(v, "url"),
-        });
-    }
-    for v in &local {
-        volumes.push(Volume {
-            id: number(v.get("id"))
-                .ok_or_else(|| ApiError::internal("local volume without a numeric id"))?,
-            name: text(v, "name"),
-            kind: "local".into(),
-            vol_type: text(v, "type").to_ascii_lowercase(),
-            url: format!("file://{}", text(v, "path")),
-        });
-    }
+    let remote = api.exec(&caller, CallParams::<RemoteVolumeListDetails>::new());
+    let remote = remote.await?.output;
+    let local = api.exec(&caller, CallParams::<StVolumeList>::new());
+    let local = local.await?.output;
+    let volumes: Vec<Volume> = remote
+        .into_iter()
+        .map(Volume::from)
+        .chain(local.into_iter().map(Volume::from))
+        .collect();
     Ok(Json(volumes))
 }
 
@@ -77,21 +63,25 @@ pub async fn add_volume(
     Body(body): Body<AddVolume>,
 ) -> Caught<(StatusCode, Json<VolumeAdded>)> {
     api.db_info(&caller, &id).await?;
-    let mut p = Map::new();
-    p.insert("vol_type".into(), body.vol_type.into());
-    p.insert("url".into(), body.url.into());
-    put(&mut p, "remote_volume_name", body.remote_volume_name);
-    put(&mut p, "remote_volume_id", body.remote_volume_id);
-    put(&mut p, "username", body.username);
-    put(&mut p, "password", body.password);
-    put(&mut p, "options", body.options);
-    let (job_id, output) = api
-        .job(&caller, "remote_volume_add", Value::Object(p))
-        .await?;
-    let name = output
-        .pointer("/0/0")
-        .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::internal("remote_volume_add output has no volume name"))?
-        .to_owned();
-    Ok((StatusCode::CREATED, Json(VolumeAdded { job_id, name })))
+    let params = CallParams::<add::RemoteVolumeAdd>::new()
+        .set(&add::VOL_TYPE, body.vol_type)
+        .set(&add::URL, body.url)
+        .set_opt(&add::REMOTE_VOLUME_NAME, body.remote_volume_name)
+        .set_opt(&add::REMOTE_VOLUME_ID, body.remote_volume_id)
+        .set_opt(&add::USERNAME, body.username)
+        .set_opt(&add::PASSWORD, body.password)
+        .set_opt(&add::OPTIONS_PARAM, body.options);
+    let done = api.exec(&caller, params).await?;
+    let name = done
+        .output
+        .first()
+        .map(|added| added.name().to_owned())
+        .ok_or_else(|| ApiError::internal("remote_volume_add answered no volume"))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(VolumeAdded {
+            job_id: done.job_id,
+            name,
+        }),
+    ))
 }
