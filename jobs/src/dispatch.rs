@@ -6,6 +6,8 @@
 //! `job_info`, `job_stop`) are in `manage`.
 
 mod manage;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{BTreeMap, HashMap};
 use std::panic::AssertUnwindSafe;
@@ -101,9 +103,13 @@ pub struct Dispatcher {
 impl Dispatcher {
     /// A dispatcher for this daemon start (`epoch` from [`confd_storage::Catalog::next_epoch`]).
     pub fn new(services: Arc<Services>, epoch: u64) -> Self {
+        Self::with_registry(services, epoch, registry::registry())
+    }
+
+    pub(crate) fn with_registry(services: Arc<Services>, epoch: u64, registry: Registry) -> Self {
         Dispatcher {
             counters: JobCounters::default(),
-            registry: registry::registry(),
+            registry,
             services,
             epoch,
             seq: AtomicU64::new(0),

@@ -72,6 +72,7 @@ impl Entry {
 }
 
 /// All jobs this server runs.
+#[derive(Default)]
 pub struct Registry {
     entries: Vec<Entry>,
 }
@@ -111,7 +112,7 @@ pub fn registry() -> Registry {
 }
 
 impl Registry {
-    fn add<J: Job>(mut self) -> Self {
+    pub(crate) fn add<J: Job>(mut self) -> Self {
         self.entries.push(Entry {
             meta: JobMeta::of::<J>(),
             call: call_job::<J>,
