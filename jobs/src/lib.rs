@@ -6,13 +6,16 @@
 //! This crate never imports `dxr`, `axum` or `hyper`: XML-RPC and REST are edges in
 //! `confd-daemon`, and both feed the same [`Dispatcher`].
 //!
-//! Adding a job:
-//! 1. write `src/job/<job_name>.rs` with a unit struct, its `Params` (implementing
-//!    [`params::FromParams`]) and `impl Job` (name, `spec()`, `run`);
+//! Adding a job (ARCHITECTURE.md walks it with `db_backup_list`):
+//! 1. write `src/job/<job_name>.rs` with a unit struct, a [`params::Param`] constant per
+//!    parameter, its `Params` (implementing [`params::FromParams`], whose `PARAMS` list is
+//!    the job's spec), a named output type (`#[derive(Serialize)]`, fields named like the
+//!    wire keys) and `impl Job` (name, `SPEC`, `run`);
 //! 2. declare the module in `src/job/mod.rs`;
 //! 3. add one `.add::<YourJob>()` line in [`registry::registry`];
 //! 4. add tests beside the job (rules) and, for new output shapes, an end-to-end test;
-//! 5. `cargo test -p confd-jobs` runs the registry-wide checks over the list.
+//! 5. `cargo test -p confd-jobs` runs the registry-wide checks over the list, among them
+//!    that the parameter list and the parser agree both ways.
 
 pub mod auth;
 pub mod backup_id;
