@@ -268,3 +268,67 @@ pub struct OperationRecord {
     /// Bytes processed when it ended.
     pub bytes_done: u64,
 }
+
+/// A backup schedule of a database (spec 3.5): which backup to start when its cron
+/// fields match the wall clock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScheduleRecord {
+    /// Database it backs up.
+    pub db: String,
+    /// Schedule name, unique per database (`backup_name`).
+    pub name: String,
+    /// Target archive volume.
+    pub volume_id: u32,
+    /// Backup level.
+    pub level: u8,
+    /// Relative expiry of each backup, in seconds; `None` = never.
+    pub expire_seconds: Option<i64>,
+    /// The expiry as the user gave it (`1w`), for display.
+    pub expire_text: Option<String>,
+    /// Runs only while enabled.
+    pub enabled: bool,
+    /// Cron fields as given, after validation.
+    pub cron: CronFields,
+    /// The last time it fell due, and what happened.
+    pub last_run: Option<ScheduleRun>,
+}
+
+/// The five cron fields of a schedule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CronFields {
+    /// 0-59.
+    pub minute: String,
+    /// 0-23.
+    pub hour: String,
+    /// 1-31.
+    pub day: String,
+    /// 1-12.
+    pub month: String,
+    /// 0-7 (0 and 7 are Sunday).
+    pub weekday: String,
+}
+
+/// One run of a schedule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScheduleRun {
+    /// When it fell due, unix seconds.
+    pub at: i64,
+    /// What happened.
+    pub outcome: RunOutcome,
+}
+
+/// What became of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", content = "detail", rename_all = "snake_case")]
+pub enum RunOutcome {
+    /// Waiting for another operation of the database to end.
+    Queued,
+    /// The backup runs (job ID).
+    Running(String),
+    /// The backup finished.
+    Succeeded,
+    /// Not started or failed, and why.
+    Failed(String),
+    /// Not started, and why (the database was not running).
+    Skipped(String),
+}

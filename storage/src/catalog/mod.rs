@@ -1,5 +1,5 @@
-//! The catalogue: databases, archive volumes, users, job records, backups and the last
-//! operation of each database, in sled.
+//! The catalogue: databases, archive volumes, users, job records, backups, the last
+//! operation of each database and backup schedules, in sled.
 //!
 //! sled is named only inside this module. Values are JSON (see [`crate::records`]); integer
 //! keys are big-endian so that range scans iterate in numeric order. Commit points that
@@ -8,6 +8,7 @@
 mod backups;
 mod databases;
 mod jobs;
+mod schedules;
 mod users;
 mod volumes;
 
@@ -37,6 +38,7 @@ pub struct Catalog {
     jobs: sled::Tree,
     backups: sled::Tree,
     operations: sled::Tree,
+    schedules: sled::Tree,
     volume_lock: std::sync::Mutex<()>,
 }
 
@@ -55,6 +57,7 @@ impl Catalog {
             jobs: db.open_tree("jobs")?,
             backups: db.open_tree("backups")?,
             operations: db.open_tree("operations")?,
+            schedules: db.open_tree("schedules")?,
             volume_lock: std::sync::Mutex::new(()),
             db,
         };
