@@ -29,6 +29,7 @@ pub mod params;
 pub mod recovery;
 pub mod registry;
 pub mod result_code;
+pub mod schedule;
 pub mod services;
 pub mod stats;
 pub mod supervisor;

@@ -9,6 +9,7 @@ use confd_storage::records::{DatabaseRecord, VolumeRecord};
 use crate::auth::Authenticator;
 use crate::error::JobError;
 use crate::params::VolumeRef;
+use crate::schedule::Schedules;
 use crate::supervisor::Supervisor;
 
 /// Shared state of the daemon, handed to every job.
@@ -23,6 +24,8 @@ pub struct Services {
     pub auth: Arc<Authenticator>,
     /// Running backups and restores.
     pub backups: Arc<Supervisor>,
+    /// The schedules' time zone and change signal.
+    pub schedules: Arc<Schedules>,
 }
 
 impl Services {
@@ -35,6 +38,7 @@ impl Services {
             state_dir,
             version,
             auth,
+            schedules: Arc::new(Schedules::default()),
         }
     }
 

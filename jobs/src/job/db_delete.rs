@@ -42,6 +42,7 @@ impl Job for DbDelete {
             // Catalogue first: a crash after it leaves an orphan directory, never a
             // database whose data is half gone.
             ctx.services.catalog.remove_database(&db.name)?;
+            ctx.services.catalog.remove_schedules_of(&db.name)?;
             Ok(db)
         })?;
         ctx.services.catalog.flush().await?;

@@ -2,11 +2,14 @@
 //! (spec 3.1: `name`, `state`, `connectible`, `nodes`, `operation`, `config.owner`,
 //! `config.num_active_nodes`); `data_path` and `version` are our extensions.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::error::JobError;
 use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec};
 use crate::params::DbNameParam;
+use crate::schedule::view::{ScheduleView, view};
 
 /// The `db_info` job.
 pub struct DbInfo;
@@ -52,6 +55,9 @@ pub struct DatabaseConfig {
     pub owner: (u32, u32),
     /// Number of active nodes.
     pub num_active_nodes: u32,
+    /// Backup schedules by name (absent when there are none).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub backups: BTreeMap<String, ScheduleView>,
 }
 
 impl Job for DbInfo {
@@ -81,10 +87,26 @@ impl Job for DbInfo {
             config: DatabaseConfig {
                 owner: db.owner,
                 num_active_nodes: db.nodes,
+                backups: schedules(ctx, &db.name)?,
             },
             data_path: db.data_path.display().to_string(),
             data_incomplete: db.data_incomplete,
             name: db.name,
         })
     }
+}
+
+fn schedules(ctx: &Context<'_>, db: &str) -> Result<BTreeMap<String, ScheduleView>, JobError> {
+    let services = ctx.services;
+    let schedules = services.catalog.schedules_of(db)?;
+    if schedules.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let volumes = services.catalog.volumes()?;
+    let zone = services.schedules.time_zone();
+    let now = jiff::Timestamp::now();
+    Ok(schedules
+        .iter()
+        .map(|s| (s.name.clone(), view(s, &volumes, &zone, now)))
+        .collect())
 }

@@ -10,10 +10,13 @@ use crate::services::Services;
 
 mod backup_lookup;
 pub mod db_backup_abort;
+pub mod db_backup_add_schedule;
 pub mod db_backup_change_expiration;
 pub mod db_backup_delete_unusable;
 pub mod db_backup_list;
+pub mod db_backup_modify_schedule;
 pub mod db_backup_progress;
+pub mod db_backup_remove_schedule;
 pub mod db_backup_start;
 pub mod db_backups_delete;
 pub mod db_create;

@@ -271,6 +271,17 @@ impl Supervisor {
         })
     }
 
+    /// Waits until no operation of `db` runs (at once when none does).
+    pub async fn idle(&self, db: &str) {
+        loop {
+            let Some(mut done) = self.lock().get(db).map(|run| run.done.subscribe()) else {
+                return;
+            };
+            // A closed channel means the operation's entry is gone: look again.
+            let _ = done.wait_for(|ended| *ended).await;
+        }
+    }
+
     /// What is running for `db`, if anything.
     pub fn running(&self, db: &str) -> Option<OperationKind> {
         self.lock().get(db).map(|r| r.op.kind)

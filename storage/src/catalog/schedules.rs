@@ -70,9 +70,9 @@ impl Catalog {
             };
             let mut record: ScheduleRecord = decode("schedules", &old)?;
             change(&mut record);
-            let swapped = self
-                .schedules
-                .compare_and_swap(&key, Some(&old), Some(encode(&record)))?;
+            let swapped =
+                self.schedules
+                    .compare_and_swap(&key, Some(&old), Some(encode(&record)))?;
             if swapped.is_ok() {
                 return Ok(Some(record));
             }
@@ -132,7 +132,12 @@ mod tests {
         c.insert_schedule(&schedule("DB", "nightly")).unwrap();
         c.insert_schedule(&schedule("DB2", "nightly")).unwrap();
         assert!(c.insert_schedule(&schedule("DB", "nightly")).is_err());
-        let names: Vec<_> = c.schedules_of("DB").unwrap().into_iter().map(|s| s.db).collect();
+        let names: Vec<_> = c
+            .schedules_of("DB")
+            .unwrap()
+            .into_iter()
+            .map(|s| s.db)
+            .collect();
         assert_eq!(names, ["DB"]);
         c.remove_schedules_of("DB").unwrap();
         assert!(c.schedule("DB", "nightly").unwrap().is_none());
