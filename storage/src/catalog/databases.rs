@@ -1,6 +1,6 @@
 //! Databases, keyed by name.
 
-use super::{Catalog, decode, decode_all, encode};
+use super::{Catalog, WrapSled, decode, decode_all, encode};
 use crate::error::StorageError;
 use crate::records::DatabaseRecord;
 
@@ -8,7 +8,8 @@ impl Catalog {
     /// The database called `name`.
     pub fn database(&self, name: &str) -> Result<Option<DatabaseRecord>, StorageError> {
         self.databases
-            .get(name)?
+            .get(name)
+            .wrap_sled()?
             .map(|v| decode("databases", &v))
             .transpose()
     }
@@ -21,7 +22,8 @@ impl Catalog {
     /// Adds a database; fails if the name is taken.
     pub fn insert_database(&self, record: &DatabaseRecord) -> Result<(), StorageError> {
         self.databases
-            .compare_and_swap(&record.name, None::<&[u8]>, Some(encode(record)))?
+            .compare_and_swap(&record.name, None::<&[u8]>, Some(encode(record)))
+            .wrap_sled()?
             .map_err(|_| {
                 StorageError::Conflict(format!("database '{}' already exists", record.name))
             })
@@ -35,16 +37,17 @@ impl Catalog {
         mut change: impl FnMut(&mut DatabaseRecord) -> Result<(), E>,
     ) -> Result<Option<Result<DatabaseRecord, E>>, StorageError> {
         loop {
-            let Some(old) = self.databases.get(name)? else {
+            let Some(old) = self.databases.get(name).wrap_sled()? else {
                 return Ok(None);
             };
             let mut record: DatabaseRecord = decode("databases", &old)?;
             if let Err(e) = change(&mut record) {
                 return Ok(Some(Err(e)));
             }
-            let swapped =
-                self.databases
-                    .compare_and_swap(name, Some(&old), Some(encode(&record)))?;
+            let swapped = self
+                .databases
+                .compare_and_swap(name, Some(&old), Some(encode(&record)))
+                .wrap_sled()?;
             if swapped.is_ok() {
                 return Ok(Some(Ok(record)));
             }
@@ -54,7 +57,8 @@ impl Catalog {
     /// Removes a database record; returns it if it existed.
     pub fn remove_database(&self, name: &str) -> Result<Option<DatabaseRecord>, StorageError> {
         self.databases
-            .remove(name)?
+            .remove(name)
+            .wrap_sled()?
             .map(|v| decode("databases", &v))
             .transpose()
     }

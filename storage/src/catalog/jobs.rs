@@ -1,6 +1,6 @@
 //! Job records, keyed by big-endian (epoch, seq) so they iterate in call order.
 
-use super::{Catalog, decode, encode};
+use super::{Catalog, WrapSled, decode, encode};
 use crate::error::StorageError;
 use crate::records::{JobRecord, JobState};
 
@@ -14,14 +14,17 @@ fn key(epoch: u64, seq: u64) -> [u8; 16] {
 impl Catalog {
     /// Writes (inserts or replaces) a job record.
     pub fn put_job(&self, job: &JobRecord) -> Result<(), StorageError> {
-        self.jobs.insert(key(job.epoch, job.seq), encode(job))?;
+        self.jobs
+            .insert(key(job.epoch, job.seq), encode(job))
+            .wrap_sled()?;
         Ok(())
     }
 
     /// The job record with this ID.
     pub fn job(&self, epoch: u64, seq: u64) -> Result<Option<JobRecord>, StorageError> {
         self.jobs
-            .get(key(epoch, seq))?
+            .get(key(epoch, seq))
+            .wrap_sled()?
             .map(|v| decode("jobs", &v))
             .transpose()
     }
@@ -40,7 +43,7 @@ impl Catalog {
     ) -> Result<usize, StorageError> {
         let mut changed = 0;
         for entry in self.jobs.range(..key(current_epoch, 0)) {
-            let (k, v) = entry?;
+            let (k, v) = entry.wrap_sled()?;
             let mut job: JobRecord = decode("jobs", &v)?;
             if matches!(job.state, JobState::Submitted | JobState::Executed) {
                 job.state = JobState::Failed;
@@ -48,7 +51,7 @@ impl Catalog {
                 job.result_name = Some("ERROR".into());
                 job.result_desc = Some("Job was interrupted by a daemon restart".into());
                 job.finished_ms = Some(now_ms);
-                self.jobs.insert(k, encode(&job))?;
+                self.jobs.insert(k, encode(&job)).wrap_sled()?;
                 changed += 1;
             }
         }
@@ -59,10 +62,10 @@ impl Catalog {
     pub fn prune_jobs(&self, cutoff_ms: i64) -> Result<usize, StorageError> {
         let mut removed = 0;
         for entry in self.jobs.iter() {
-            let (k, v) = entry?;
+            let (k, v) = entry.wrap_sled()?;
             let job: JobRecord = decode("jobs", &v)?;
             if job.submitted_ms < cutoff_ms {
-                self.jobs.remove(k)?;
+                self.jobs.remove(k).wrap_sled()?;
                 removed += 1;
             }
         }
