@@ -1,15 +1,31 @@
-//! Start-up recovery (design 4), run before the daemon serves: operations left running
-//! become failed, objects of uncommitted backups are deleted, status markers without a
+//! Start-up recovery (design 4), run before the daemon serves: jobs and operations left
+//! running become failed, objects of uncommitted backups are deleted, status markers without a
 //! catalogue entry are imported, and catalogue entries whose backup is gone from its
 //! volume are dropped (the volume is the source of truth).
 
 use std::collections::{HashMap, HashSet};
 
-use confd_storage::engine;
 use confd_storage::records::{BackupRecord, OperationKind, OperationState};
+use confd_storage::{Catalog, StorageError, engine};
 
 use crate::error::JobError;
+use crate::result_code::ResultCode;
 use crate::services::Services;
+
+/// Marks the jobs of earlier epochs that never finished as failed with `ERROR`, so
+/// `job_result` answers for them; returns how many.
+pub fn fail_interrupted_jobs(
+    catalog: &Catalog,
+    current_epoch: u64,
+    now_ms: i64,
+) -> Result<usize, StorageError> {
+    catalog.fail_unfinished_jobs(current_epoch, |job| {
+        job.result_code = Some(ResultCode::Error.number());
+        job.result_name = Some(ResultCode::Error.name().into());
+        job.result_desc = Some("Job was interrupted by a daemon restart".into());
+        job.finished_ms = Some(now_ms);
+    })
+}
 
 /// What recovery did, for the log.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -146,4 +162,46 @@ pub async fn recover(services: &Services) -> Result<Report, JobError> {
     }
     catalog.flush().await?;
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use confd_storage::records::{JobRecord, JobState};
+
+    use super::*;
+
+    #[test]
+    fn interrupted_jobs_fail_with_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let catalog = Catalog::open(dir.path()).unwrap();
+        catalog
+            .put_job(&JobRecord {
+                epoch: 1,
+                seq: 1,
+                name: "db_list".into(),
+                user: "admin".into(),
+                params: serde_json::json!({}),
+                state: JobState::Executed,
+                result_code: None,
+                result_name: None,
+                result_desc: None,
+                output: None,
+                revision: None,
+                submitted_ms: 0,
+                finished_ms: None,
+            })
+            .unwrap();
+        assert_eq!(fail_interrupted_jobs(&catalog, 2, 5).unwrap(), 1);
+        let job = catalog.job(1, 1).unwrap().unwrap();
+        assert_eq!(job.state, JobState::Failed);
+        assert_eq!(
+            (job.result_code, job.result_name.as_deref()),
+            (Some(1), Some("ERROR"))
+        );
+        assert_eq!(
+            job.result_desc.as_deref(),
+            Some("Job was interrupted by a daemon restart")
+        );
+        assert_eq!(job.finished_ms, Some(5));
+    }
 }

@@ -34,12 +34,13 @@ impl Catalog {
         self.jobs.len()
     }
 
-    /// Start-up recovery: jobs of earlier epochs that never finished are marked failed.
-    /// Returns how many were changed.
+    /// Start-up recovery: jobs of earlier epochs that never finished are marked failed,
+    /// with the result `set_result` writes into them (result codes are the caller's
+    /// vocabulary, not the catalogue's). Returns how many were changed.
     pub fn fail_unfinished_jobs(
         &self,
         current_epoch: u64,
-        now_ms: i64,
+        mut set_result: impl FnMut(&mut JobRecord),
     ) -> Result<usize, StorageError> {
         let mut changed = 0;
         for entry in self.jobs.range(..key(current_epoch, 0)) {
@@ -47,10 +48,7 @@ impl Catalog {
             let mut job: JobRecord = decode("jobs", &v)?;
             if matches!(job.state, JobState::Submitted | JobState::Executed) {
                 job.state = JobState::Failed;
-                job.result_code = Some(1);
-                job.result_name = Some("ERROR".into());
-                job.result_desc = Some("Job was interrupted by a daemon restart".into());
-                job.finished_ms = Some(now_ms);
+                set_result(&mut job);
                 self.jobs.insert(k, encode(&job)).wrap_sled()?;
                 changed += 1;
             }
@@ -102,8 +100,13 @@ mod tests {
         c.put_job(&job(1, 1, JobState::Executed, 0)).unwrap();
         c.put_job(&job(1, 2, JobState::Finished, 0)).unwrap();
         c.put_job(&job(2, 1, JobState::Executed, 0)).unwrap();
-        assert_eq!(c.fail_unfinished_jobs(2, 5).unwrap(), 1);
-        assert_eq!(c.job(1, 1).unwrap().unwrap().state, JobState::Failed);
+        let failed = c
+            .fail_unfinished_jobs(2, |job| job.finished_ms = Some(5))
+            .unwrap();
+        assert_eq!(failed, 1);
+        let interrupted = c.job(1, 1).unwrap().unwrap();
+        assert_eq!(interrupted.state, JobState::Failed);
+        assert_eq!(interrupted.finished_ms, Some(5));
         assert_eq!(c.job(1, 2).unwrap().unwrap().state, JobState::Finished);
         assert_eq!(c.job(2, 1).unwrap().unwrap().state, JobState::Executed);
     }
