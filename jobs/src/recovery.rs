@@ -58,7 +58,7 @@ pub async fn recover(services: &Services) -> Result<Report, JobError> {
             // Already flagged before the restore began; make sure of it.
             let _ = catalog.update_database(&op.db, |db| {
                 db.data_incomplete = true;
-                Ok::<(), ()>(())
+                Ok::<(), JobError>(())
             })?;
         }
         catalog.put_operation(&op)?;

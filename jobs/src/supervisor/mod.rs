@@ -199,7 +199,7 @@ impl Supervisor {
                 db.data_incomplete = true;
                 Ok(())
             })?
-            .ok_or_else(|| JobError::no_such_database(&req.db.name))??;
+            .ok_or_else(|| JobError::no_such_database(&req.db.name))?;
         let now = jiff::Timestamp::now().as_second();
         let op = OperationRecord {
             db: req.db.name.clone(),
@@ -220,7 +220,7 @@ impl Supervisor {
             // No operation will run: the flag goes back to what it was.
             let _ = self.catalog.update_database(&op.db, |db| {
                 db.data_incomplete = was_incomplete;
-                Ok::<(), ()>(())
+                Ok::<(), JobError>(())
             });
             return Err(e.into());
         }

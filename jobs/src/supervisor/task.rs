@@ -177,11 +177,11 @@ pub(super) async fn run_restore(sup: Arc<Supervisor>, run: Arc<Running>, job: Re
             let updated = sup.catalog.update_database(&job.db, |db| {
                 db.data_incomplete = false;
                 db.state = DbState::Running;
-                Ok::<(), ()>(())
+                Ok::<(), confd_storage::StorageError>(())
             });
             let problem = match updated {
-                Ok(Some(Ok(_))) => None,
-                Ok(_) => Some(format!(
+                Ok(Some(_)) => None,
+                Ok(None) => Some(format!(
                     "database '{}' disappeared during the restore",
                     job.db
                 )),

@@ -29,27 +29,27 @@ impl Catalog {
             })
     }
 
-    /// Applies `change` to the database atomically (retried if another writer raced us).
-    /// `change` returns `Err` to refuse the update; that error is passed through.
-    pub fn update_database<E>(
+    /// Applies `change` to the database atomically (retried if another writer raced us)
+    /// and returns the new record, or `None` if there is no such database. `change`
+    /// returns `Err` to refuse the update; that error is passed through, and catalogue
+    /// failures arrive as `E` too.
+    pub fn update_database<E: From<StorageError>>(
         &self,
         name: &str,
         mut change: impl FnMut(&mut DatabaseRecord) -> Result<(), E>,
-    ) -> Result<Option<Result<DatabaseRecord, E>>, StorageError> {
+    ) -> Result<Option<DatabaseRecord>, E> {
         loop {
             let Some(old) = self.databases.get(name).wrap_sled()? else {
                 return Ok(None);
             };
             let mut record: DatabaseRecord = decode("databases", &old)?;
-            if let Err(e) = change(&mut record) {
-                return Ok(Some(Err(e)));
-            }
+            change(&mut record)?;
             let swapped = self
                 .databases
                 .compare_and_swap(name, Some(&old), Some(encode(&record)))
                 .wrap_sled()?;
             if swapped.is_ok() {
-                return Ok(Some(Ok(record)));
+                return Ok(Some(record));
             }
         }
     }
@@ -100,25 +100,35 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let c = Catalog::open(dir.path()).unwrap();
         c.insert_database(&record("A")).unwrap();
-        let r = c
-            .update_database("A", |db| {
-                db.state = DbState::Setup;
-                Err("no")
-            })
-            .unwrap();
-        assert_eq!(r, Some(Err("no")));
+        let r = c.update_database("A", |db| {
+            db.state = DbState::Setup;
+            Err(Refused::No)
+        });
+        assert!(matches!(r, Err(Refused::No)));
         assert_eq!(c.database("A").unwrap().unwrap().state, DbState::Running);
         let r = c
             .update_database("A", |db| {
                 db.state = DbState::Setup;
-                Ok::<(), ()>(())
+                Ok::<(), StorageError>(())
             })
             .unwrap();
-        assert_eq!(r.unwrap().unwrap().state, DbState::Setup);
+        assert_eq!(r.unwrap().state, DbState::Setup);
         assert!(
-            c.update_database("B", |_| Ok::<(), ()>(()))
+            c.update_database("B", |_| Ok::<(), StorageError>(()))
                 .unwrap()
                 .is_none()
         );
+    }
+
+    #[derive(Debug)]
+    enum Refused {
+        No,
+        Storage,
+    }
+
+    impl From<StorageError> for Refused {
+        fn from(_: StorageError) -> Self {
+            Refused::Storage
+        }
     }
 }
