@@ -43,17 +43,6 @@ impl Catalog {
         decode_all("backups", &self.backups)
     }
 
-    /// Backups of database `db`, ordered by bid.
-    pub fn backups_of(&self, db: &str) -> Result<Vec<BackupRecord>, StorageError> {
-        let mut prefix = db.as_bytes().to_vec();
-        prefix.push(0);
-        self.backups
-            .scan_prefix(prefix)
-            .values()
-            .map(|v| decode("backups", &v.wrap_sled()?))
-            .collect()
-    }
-
     /// Removes a backup record; returns it if it existed.
     pub fn remove_backup(&self, db: &str, bid: u64) -> Result<Option<BackupRecord>, StorageError> {
         self.backups

@@ -29,11 +29,6 @@ impl Catalog {
             .transpose()
     }
 
-    /// Number of job records kept.
-    pub fn job_count(&self) -> usize {
-        self.jobs.len()
-    }
-
     /// Start-up recovery: jobs of earlier epochs that never finished are marked failed,
     /// with the result `set_result` writes into them (result codes are the caller's
     /// vocabulary, not the catalogue's). Returns how many were changed.
