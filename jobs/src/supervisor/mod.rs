@@ -144,10 +144,7 @@ impl Supervisor {
             bid,
             level: req.level,
             volume_id: req.volume.id,
-            name: format!(
-                "{}/id_{bid}/level_{}/node_0/backup_{ts}",
-                req.db.name, req.level
-            ),
+            name: backup_id::path_of(&req.db.name, bid, req.level, &ts),
             job_id: req.job_id,
             started: now,
             finished: None,

@@ -31,7 +31,7 @@ use super::progress::{Phase, Progress};
 use super::tree::scan;
 use crate::archive::{
     BackupKeys, BackupRef, ChunkHash, ChunkRef, Compression, Entry, EntryKind, MANIFEST_FORMAT,
-    Manifest, ManifestInfo, STATUS_FORMAT, StatusMarker,
+    Manifest, ManifestInfo, STATUS_FORMAT, StatusMarker, layout,
 };
 use crate::volume::{ArchiveVolume, Prefix};
 
@@ -145,10 +145,8 @@ fn check_plan(plan: &BackupPlan) -> EngineResult<BackupKeys> {
             if m.db != plan.db || m.level + 1 != l || m.nodes != plan.nodes.len() {
                 return Err(EngineError::MissingBase {
                     detail: format!(
-                        "{}/id_{}/level_{} ({} nodes) cannot be the base of level {l} of {} ({} nodes)",
-                        m.db,
-                        m.bid,
-                        m.level,
+                        "{} ({} nodes) cannot be the base of level {l} of {} ({} nodes)",
+                        layout::backup_dir(&m.db, m.bid, m.level),
                         m.nodes,
                         plan.db,
                         plan.nodes.len()
