@@ -108,31 +108,8 @@ fn inner_run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<()
             "--completion is not supported by confd-rs".into(),
         ));
     }
-    for (set, flag) in [
-        (args.dry_run, "-d/--dry-run"),
-        (args.volatile, "-J/--volatile"),
-    ] {
-        if set {
-            writeln!(err, "confd_client: note: {flag} has no effect in confd-rs")?;
-        }
-    }
-    if args.platform_reference.is_some() {
-        writeln!(
-            err,
-            "confd_client: note: SaaS options (-s, -R, -p) are ignored by confd-rs"
-        )?;
-    }
-    // `-c JOB key: value` puts every positional word into the parameters; without -c the
-    // first word is the command.
-    let (command, words): (&str, Vec<String>) = match (&args.command, &args.cmd) {
-        (Some(c), first) => (c, first.iter().chain(&args.pars).cloned().collect()),
-        (None, Some(c)) => (c, args.pars.clone()),
-        (None, None) => {
-            return Err(Failure::Usage(
-                "no command given (try -c list, or -h)".into(),
-            ));
-        }
-    };
+    note_ignored_options(args, err)?;
+    let (command, words) = command_and_words(args)?;
     if args.watch && command != "db_backup_progress" {
         return Err(Failure::Usage(
             "--watch works only with db_backup_progress".into(),
@@ -143,23 +120,7 @@ fn inner_run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<()
             "-S starts jobs; '{command}' is a built-in command"
         )));
     }
-    let env = |k: &str| std::env::var(k).ok();
-    let flags = settings::Flags {
-        url: args.url.clone(),
-        user: args.user.clone(),
-        password_file: args.password_file.clone(),
-        ca_cert: args.ca_cert.clone(),
-        insecure: args.insecure,
-    };
-    let settings = settings::resolve(&flags, &env).map_err(Failure::Usage)?;
-    if args.verbose {
-        writeln!(
-            err,
-            "confd_client: ConfD at {} as user '{}'",
-            settings.url, settings.user
-        )?;
-    }
-    let client = Client::new(settings)?;
+    let client = connect(args, err)?;
     let format = args.format();
     let builtin_arg = || builtin_argument(command, args.params.as_deref(), &words);
     match command {
@@ -194,31 +155,93 @@ fn inner_run(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> Result<()
         "info" => Err(Failure::Usage(
             "'info' (infrastructure information) is not available in confd-rs".into(),
         )),
-        job => {
-            let params = job_params(args, &words)?;
-            if args.watch {
-                return progress::watch(&client, &params, out);
-            }
-            let mut call = vec![json!(job)];
-            // Jobs without parameters are called with the name only (spec 1.5).
-            if !params.is_empty() {
-                call.push(json!({ "params": params }));
-            }
-            if args.start {
-                let started = client.call("job_start", call)?;
-                match started {
-                    Value::String(id) => print_text(out, &id),
-                    other => match checked(other)? {
-                        Value::Object(m) if m.contains_key("result_jobid") => {
-                            print_value(out, &m["result_jobid"], format)
-                        }
-                        other => print_value(out, &other, format),
-                    },
-                }
-            } else {
-                print_result(out, client.call("job_exec", call)?, format)
-            }
+        job => run_job(args, &client, job, &words, out, format),
+    }
+}
+
+/// Options of Exasol's client that mean nothing here are accepted, with a note, so that
+/// scripts written for it keep working.
+fn note_ignored_options(args: &Args, err: &mut dyn Write) -> Result<(), Failure> {
+    for (set, flag) in [
+        (args.dry_run, "-d/--dry-run"),
+        (args.volatile, "-J/--volatile"),
+    ] {
+        if set {
+            writeln!(err, "confd_client: note: {flag} has no effect in confd-rs")?;
         }
+    }
+    if args.platform_reference.is_some() {
+        writeln!(
+            err,
+            "confd_client: note: SaaS options (-s, -R, -p) are ignored by confd-rs"
+        )?;
+    }
+    Ok(())
+}
+
+/// The command and the words that make up its parameters. `-c JOB key: value` puts every
+/// positional word into the parameters; without -c the first word is the command.
+fn command_and_words(args: &Args) -> Result<(&str, Vec<String>), Failure> {
+    match (&args.command, &args.cmd) {
+        (Some(c), first) => Ok((c, first.iter().chain(&args.pars).cloned().collect())),
+        (None, Some(c)) => Ok((c, args.pars.clone())),
+        (None, None) => Err(Failure::Usage(
+            "no command given (try -c list, or -h)".into(),
+        )),
+    }
+}
+
+/// A client for the daemon the flags, the environment or `client.json` name.
+fn connect(args: &Args, err: &mut dyn Write) -> Result<Client, Failure> {
+    let env = |k: &str| std::env::var(k).ok();
+    let flags = settings::Flags {
+        url: args.url.clone(),
+        user: args.user.clone(),
+        password_file: args.password_file.clone(),
+        ca_cert: args.ca_cert.clone(),
+        insecure: args.insecure,
+    };
+    let settings = settings::resolve(&flags, &env).map_err(Failure::Usage)?;
+    if args.verbose {
+        writeln!(
+            err,
+            "confd_client: ConfD at {} as user '{}'",
+            settings.url, settings.user
+        )?;
+    }
+    Ok(Client::new(settings)?)
+}
+
+/// A ConfD job: run and wait (`job_exec`), start (`-S`, `job_start`) or watch its
+/// progress (`--watch`).
+fn run_job(
+    args: &Args,
+    client: &Client,
+    job: &str,
+    words: &[String],
+    out: &mut dyn Write,
+    format: Format,
+) -> Result<(), Failure> {
+    let params = job_params(args, words)?;
+    if args.watch {
+        return progress::watch(client, &params, out);
+    }
+    let mut call = vec![json!(job)];
+    // Jobs without parameters are called with the name only (spec 1.5).
+    if !params.is_empty() {
+        call.push(json!({ "params": params }));
+    }
+    if !args.start {
+        return print_result(out, client.call("job_exec", call)?, format);
+    }
+    match client.call("job_start", call)? {
+        Value::String(id) => print_text(out, &id),
+        other => match checked(other)? {
+            Value::Object(m) if m.contains_key("result_jobid") => {
+                print_value(out, &m["result_jobid"], format)
+            }
+            other => print_value(out, &other, format),
+        },
     }
 }
 

@@ -67,49 +67,55 @@ pub fn analyze_scalar(text: &[char]) -> Analysis {
             allow_single_quoted: true,
         };
     }
-    let (mut block_indicators, mut line_breaks, mut special_characters) = (false, false, false);
-    let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) =
-        (false, false, false, false);
-    let (mut break_space, mut space_break) = (false, false);
+    allowed_styles(&scan_scalar(text))
+}
+
+/// What PyYAML's pass over the text notes (the flags `analyze_scalar` keeps).
+#[derive(Default)]
+struct Findings {
+    block_indicators: bool,
+    line_breaks: bool,
+    special_characters: bool,
+    leading_space: bool,
+    leading_break: bool,
+    trailing_space: bool,
+    trailing_break: bool,
+    break_space: bool,
+    space_break: bool,
+}
+
+/// The pass over a non-empty `text`.
+fn scan_scalar(text: &[char]) -> Findings {
+    let mut found = Findings::default();
     let starts = |p: &str| text.iter().take(3).copied().eq(p.chars());
     if starts("---") || starts("...") {
-        block_indicators = true;
+        found.block_indicators = true;
     }
     let mut preceded_by_whitespace = true;
     let mut followed_by_whitespace = is_ws(text.get(1).copied());
     let (mut previous_space, mut previous_break) = (false, false);
     let last = text.len() - 1;
     for (index, &ch) in text.iter().enumerate() {
-        if index == 0 {
-            if "#,[]{}&*!|>'\"%@`".contains(ch) {
-                block_indicators = true;
-            }
-            if "?:".contains(ch) && followed_by_whitespace {
-                block_indicators = true;
-            }
-            if ch == '-' && followed_by_whitespace {
-                block_indicators = true;
-            }
-        } else if (ch == ':' && followed_by_whitespace) || (ch == '#' && preceded_by_whitespace) {
-            block_indicators = true;
+        if is_indicator(index, ch, preceded_by_whitespace, followed_by_whitespace) {
+            found.block_indicators = true;
         }
         if is_break(ch) {
-            line_breaks = true;
+            found.line_breaks = true;
         }
         // allow_unicode=False: everything outside printable ASCII is "special".
         if !(ch == '\n' || (' '..='~').contains(&ch)) {
-            special_characters = true;
+            found.special_characters = true;
         }
         if ch == ' ' {
-            leading_space |= index == 0;
-            trailing_space |= index == last;
-            break_space |= previous_break;
+            found.leading_space |= index == 0;
+            found.trailing_space |= index == last;
+            found.break_space |= previous_break;
             previous_space = true;
             previous_break = false;
         } else if is_break(ch) {
-            leading_break |= index == 0;
-            trailing_break |= index == last;
-            space_break |= previous_space;
+            found.leading_break |= index == 0;
+            found.trailing_break |= index == last;
+            found.space_break |= previous_space;
             previous_space = false;
             previous_break = true;
         } else {
@@ -119,25 +125,41 @@ pub fn analyze_scalar(text: &[char]) -> Analysis {
         preceded_by_whitespace = is_ws(Some(ch));
         followed_by_whitespace = is_ws(text.get(index + 2).copied());
     }
+    found
+}
+
+/// Whether `ch` at `index` is a YAML indicator that forbids the plain block style.
+fn is_indicator(index: usize, ch: char, preceded_by_ws: bool, followed_by_ws: bool) -> bool {
+    if index == 0 {
+        "#,[]{}&*!|>'\"%@`".contains(ch)
+            || ("?:".contains(ch) && followed_by_ws)
+            || (ch == '-' && followed_by_ws)
+    } else {
+        (ch == ':' && followed_by_ws) || (ch == '#' && preceded_by_ws)
+    }
+}
+
+/// PyYAML's decision from the findings.
+fn allowed_styles(found: &Findings) -> Analysis {
     let mut allow_block_plain = true;
     let mut allow_single_quoted = true;
-    if leading_space || leading_break || trailing_space || trailing_break {
+    if found.leading_space || found.leading_break || found.trailing_space || found.trailing_break {
         allow_block_plain = false;
     }
-    if break_space {
-        allow_block_plain = false;
-        allow_single_quoted = false;
-    }
-    if space_break || special_characters {
+    if found.break_space {
         allow_block_plain = false;
         allow_single_quoted = false;
     }
-    if line_breaks || block_indicators {
+    if found.space_break || found.special_characters {
+        allow_block_plain = false;
+        allow_single_quoted = false;
+    }
+    if found.line_breaks || found.block_indicators {
         allow_block_plain = false;
     }
     Analysis {
         empty: false,
-        multiline: line_breaks,
+        multiline: found.line_breaks,
         allow_block_plain,
         allow_single_quoted,
     }

@@ -24,8 +24,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum_server::Handle;
 use axum_server::accept::NoDelayAcceptor;
-use axum_server::tls_rustls::RustlsAcceptor;
+use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use confd_jobs::{Dispatcher, Services, client_settings};
+use confd_storage::Catalog;
 use tower_http::catch_panic::CatchPanicLayer;
 
 pub use config::Config;
@@ -47,8 +48,7 @@ pub struct Daemon {
     pub new_admin_password: Option<String>,
     /// Shared services (catalogue, ...).
     pub services: Arc<Services>,
-    handles: Vec<Handle<SocketAddr>>,
-    servers: tokio::task::JoinSet<std::io::Result<()>>,
+    servers: Servers,
     housekeeping: tokio::task::AbortHandle,
 }
 
@@ -56,6 +56,48 @@ pub struct Daemon {
 pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     // One crypto provider for the whole process; a second install is harmless.
     let _ = rustls::crypto::ring::default_provider().install_default();
+    let prepared = prepare_and_recover(&config).await?;
+    let dispatcher = Arc::new(Dispatcher::new(prepared.services.clone(), prepared.epoch));
+    let http_metrics = monitor::HttpMetrics::default();
+    let mut servers = Servers::default();
+
+    let xmlrpc_listener = bind(config.xmlrpc_listen, "XML-RPC")?;
+    let xmlrpc_addr = xmlrpc_listener.local_addr()?;
+    let xmlrpc = xmlrpc_router(&dispatcher, xmlrpc_addr, &http_metrics);
+    let tls = tls::server_config(&prepared.tls)?;
+    servers.serve_tls(xmlrpc_listener, xmlrpc, tls.clone())?;
+
+    let rest_listener = bind(config.rest_listen, "REST")?;
+    let rest_addr = rest_listener.local_addr()?;
+    servers.serve_tls(rest_listener, rest_router(&dispatcher, &http_metrics), tls)?;
+
+    let metrics_listener = bind(config.metrics_listen, "monitoring")?;
+    let metrics_addr = metrics_listener.local_addr()?;
+    servers.serve_plain(
+        metrics_listener,
+        monitor::router(dispatcher.clone(), http_metrics),
+    )?;
+
+    let housekeeping =
+        spawn_job_record_pruning(prepared.services.catalog.clone(), config.job_retention_days);
+    write_client_settings(&config, &prepared, xmlrpc_addr, rest_addr)?;
+    tracing::info!(%xmlrpc_addr, %rest_addr, %metrics_addr, state_dir = %config.state_dir.display(), "confd is serving");
+
+    Ok(Daemon {
+        xmlrpc_addr,
+        rest_addr,
+        metrics_addr,
+        state_dir: config.state_dir,
+        new_admin_password: prepared.new_admin_password,
+        services: prepared.services,
+        servers,
+        housekeeping,
+    })
+}
+
+/// Brings the state directory to a servable state (blocking work, off the runtime's
+/// threads), then repairs what the last run left half done.
+async fn prepare_and_recover(config: &Config) -> anyhow::Result<setup::Prepared> {
     let prepared = {
         let config = config.clone();
         tokio::task::spawn_blocking(move || setup::prepare(&config)).await??
@@ -64,18 +106,19 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     if recovered != confd_jobs::recovery::Report::default() {
         tracing::warn!(?recovered, "start-up recovery repaired the catalogue");
     }
-    let dispatcher = Arc::new(Dispatcher::new(prepared.services.clone(), prepared.epoch));
-    let mut servers = tokio::task::JoinSet::new();
-    let mut handles = Vec::new();
-    let http_metrics = monitor::HttpMetrics::default();
+    Ok(prepared)
+}
 
-    let xmlrpc_listener = bind(config.xmlrpc_listen, "XML-RPC")?;
-    let xmlrpc_addr = xmlrpc_listener.local_addr()?;
+fn xmlrpc_router(
+    dispatcher: &Arc<Dispatcher>,
+    xmlrpc_addr: SocketAddr,
+    http_metrics: &monitor::HttpMetrics,
+) -> Router {
     let state = xmlrpc::XmlRpcState {
         dispatcher: dispatcher.clone(),
         master_ip: client_ip(xmlrpc_addr.ip()).to_string(),
     };
-    let router = Router::new()
+    Router::new()
         .route("/master", get(xmlrpc::master))
         .route("/is_master", get(xmlrpc::is_master))
         .fallback(xmlrpc::handle)
@@ -86,67 +129,97 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         .layer(axum::middleware::from_fn_with_state(
             (http_metrics.clone(), "xmlrpc"),
             monitor::track,
-        ));
-    let tls = tls::server_config(&prepared.tls)?;
-    let handle = Handle::new();
-    let server = axum_server::from_tcp(xmlrpc_listener)?
-        .acceptor(RustlsAcceptor::new(tls.clone()).acceptor(NoDelayAcceptor::new()))
-        .handle(handle.clone());
-    servers.spawn(server.serve(router.into_make_service()));
-    handles.push(handle);
+        ))
+}
 
-    let rest_listener = bind(config.rest_listen, "REST")?;
-    let rest_addr = rest_listener.local_addr()?;
-    let router = rest::router(rest::RestState {
+fn rest_router(dispatcher: &Arc<Dispatcher>, http_metrics: &monitor::HttpMetrics) -> Router {
+    rest::router(rest::RestState {
         dispatcher: dispatcher.clone(),
     })
     .layer(axum::middleware::from_fn_with_state(
         (http_metrics.clone(), "rest"),
         monitor::track,
-    ));
-    let handle = Handle::new();
-    let server = axum_server::from_tcp(rest_listener)?
-        .acceptor(RustlsAcceptor::new(tls).acceptor(NoDelayAcceptor::new()))
-        .handle(handle.clone());
-    servers.spawn(server.serve(router.into_make_service()));
-    handles.push(handle);
+    ))
+}
 
-    let metrics_listener = bind(config.metrics_listen, "monitoring")?;
-    let metrics_addr = metrics_listener.local_addr()?;
-    let handle = Handle::new();
-    let server = axum_server::from_tcp(metrics_listener)?.handle(handle.clone());
-    servers
-        .spawn(server.serve(monitor::router(dispatcher.clone(), http_metrics).into_make_service()));
-    handles.push(handle);
+/// The serving tasks and the handles that stop them.
+#[derive(Default)]
+struct Servers {
+    tasks: tokio::task::JoinSet<std::io::Result<()>>,
+    handles: Vec<Handle<SocketAddr>>,
+}
 
-    // A daemon runs for months: expire job records while it runs, not only at start.
-    let catalog = prepared.services.catalog.clone();
-    let retention = config.job_retention_days;
-    let housekeeping = tokio::spawn(async move {
+impl Servers {
+    fn serve_tls(
+        &mut self,
+        listener: std::net::TcpListener,
+        router: Router,
+        tls: RustlsConfig,
+    ) -> anyhow::Result<()> {
+        let handle = Handle::new();
+        let server = axum_server::from_tcp(listener)?
+            .acceptor(RustlsAcceptor::new(tls).acceptor(NoDelayAcceptor::new()))
+            .handle(handle.clone());
+        self.tasks.spawn(server.serve(router.into_make_service()));
+        self.handles.push(handle);
+        Ok(())
+    }
+
+    fn serve_plain(
+        &mut self,
+        listener: std::net::TcpListener,
+        router: Router,
+    ) -> anyhow::Result<()> {
+        let handle = Handle::new();
+        let server = axum_server::from_tcp(listener)?.handle(handle.clone());
+        self.tasks.spawn(server.serve(router.into_make_service()));
+        self.handles.push(handle);
+        Ok(())
+    }
+}
+
+/// A daemon runs for months: job records expire hourly while it runs, not only at start.
+fn spawn_job_record_pruning(
+    catalog: Arc<Catalog>,
+    retention_days: u32,
+) -> tokio::task::AbortHandle {
+    tokio::spawn(async move {
         let mut hourly = tokio::time::interval(Duration::from_secs(3600));
         hourly.tick().await;
         loop {
             hourly.tick().await;
-            if let Err(e) = setup::prune_job_records(&catalog, retention) {
+            if let Err(e) = setup::prune_job_records(&catalog, retention_days) {
                 tracing::warn!("pruning job records failed: {e:#}");
             }
         }
     })
-    .abort_handle();
+    .abort_handle()
+}
 
-    let xmlrpc_url = format!(
-        "https://{}",
-        SocketAddr::new(client_ip(xmlrpc_addr.ip()), xmlrpc_addr.port())
-    );
-    let rest_url = format!(
-        "https://{}",
-        SocketAddr::new(client_ip(rest_addr.ip()), rest_addr.port())
-    );
-    // The password set on this start (first start) wins, then the stored one (it follows
-    // user_passwd). The catalogue keeps only a hash, so a deleted client.json can get the
-    // password back only from CONFD_ADMIN_PASSWORD.
+/// `client.json`: where and as whom `confd_client` reaches this daemon.
+fn write_client_settings(
+    config: &Config,
+    prepared: &setup::Prepared,
+    xmlrpc_addr: SocketAddr,
+    rest_addr: SocketAddr,
+) -> anyhow::Result<()> {
+    let settings = client_settings::ClientSettings {
+        xmlrpc_url: client_url(xmlrpc_addr),
+        rest_url: client_url(rest_addr),
+        user: setup::ADMIN.into(),
+        password: admin_password_for_clients(config, prepared),
+        ca_cert: prepared.tls.ca_cert.clone(),
+    };
+    client_settings::write(&config.state_dir, &settings)
+        .with_context(|| format!("writing {}/client.json", config.state_dir.display()))
+}
+
+/// The password set on this start (first start) wins, then the stored one (it follows
+/// user_passwd). The catalogue keeps only a hash, so a deleted client.json can get the
+/// password back only from CONFD_ADMIN_PASSWORD.
+fn admin_password_for_clients(config: &Config, prepared: &setup::Prepared) -> String {
     let stored = client_settings::read(&config.state_dir).map(|s| s.password);
-    let password = match prepared
+    match prepared
         .new_admin_password
         .clone()
         .or(stored)
@@ -159,41 +232,26 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
             );
             String::new()
         }
-    };
-    let settings = client_settings::ClientSettings {
-        xmlrpc_url,
-        rest_url,
-        user: setup::ADMIN.into(),
-        password,
-        ca_cert: prepared.tls.ca_cert.clone(),
-    };
-    client_settings::write(&config.state_dir, &settings)
-        .with_context(|| format!("writing {}/client.json", config.state_dir.display()))?;
-    tracing::info!(%xmlrpc_addr, %rest_addr, %metrics_addr, state_dir = %config.state_dir.display(), "confd is serving");
+    }
+}
 
-    Ok(Daemon {
-        xmlrpc_addr,
-        rest_addr,
-        metrics_addr,
-        state_dir: config.state_dir,
-        new_admin_password: prepared.new_admin_password,
-        services: prepared.services,
-        handles,
-        servers,
-        housekeeping,
-    })
+fn client_url(addr: SocketAddr) -> String {
+    format!(
+        "https://{}",
+        SocketAddr::new(client_ip(addr.ip()), addr.port())
+    )
 }
 
 impl Daemon {
     /// Stops accepting, lets requests in flight finish (up to 5 s), cancels running
     /// backups and restores the way `db_backup_abort` does, flushes the catalogue.
     pub async fn shutdown(mut self) -> anyhow::Result<()> {
-        for h in &self.handles {
+        for h in &self.servers.handles {
             h.graceful_shutdown(Some(Duration::from_secs(5)));
         }
         self.housekeeping.abort();
         self.services.backups.shutdown().await;
-        while let Some(result) = self.servers.join_next().await {
+        while let Some(result) = self.servers.tasks.join_next().await {
             result.context("server task")?.context("server")?;
         }
         self.services.catalog.flush().await?;
@@ -202,7 +260,7 @@ impl Daemon {
 
     /// Waits until a server stops by itself (an error); normally never returns.
     pub async fn serve_until_error(&mut self) -> anyhow::Result<()> {
-        match self.servers.join_next().await {
+        match self.servers.tasks.join_next().await {
             Some(result) => result.context("server task")?.context("server"),
             None => Ok(()),
         }

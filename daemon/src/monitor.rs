@@ -127,11 +127,22 @@ fn render(state: &MonitorState) -> anyhow::Result<String> {
     let services = state.dispatcher.services();
     let snapshot = stats::snapshot(services)?;
     let mut registry = Registry::default();
+    // Registration order is the order of the text: keep it stable for readers and diffs.
+    register_database_gauges(&mut registry, &snapshot.databases);
+    register_operation_counters(&mut registry, &services.backups.counters);
+    register_volume_usage(&mut registry, &snapshot.volumes);
+    register_job_calls(&mut registry, &state.dispatcher.counters);
+    register_http(&mut registry, &state.http);
+    let mut text = String::new();
+    encode(&mut text, &registry)?;
+    Ok(text)
+}
 
+fn register_database_gauges(registry: &mut Registry, databases: &[stats::DatabaseStats]) {
     let last_success = Family::<Labels, Gauge>::default();
     let running = Family::<Labels, Gauge>::default();
     let last_duration = Family::<Labels, Gauge<f64, std::sync::atomic::AtomicU64>>::default();
-    for db in &snapshot.databases {
+    for db in databases {
         let l = label(&[("db", &db.name)]);
         if let Some(t) = db.last_success {
             last_success.get_or_create(&l).set(t);
@@ -158,9 +169,11 @@ fn render(state: &MonitorState) -> anyhow::Result<String> {
         "Duration of the last backup or restore of the database",
         last_duration,
     );
+}
 
+fn register_operation_counters(registry: &mut Registry, counters: &stats::OperationCounters) {
     let ended = Family::<Labels, Counter>::default();
-    for ((db, kind, outcome), n) in services.backups.counters.outcomes() {
+    for ((db, kind, outcome), n) in counters.outcomes() {
         let kind = kind_label(kind);
         let outcome = match outcome {
             OperationState::Finished => "succeeded",
@@ -177,7 +190,7 @@ fn render(state: &MonitorState) -> anyhow::Result<String> {
         ended,
     );
     let bytes = Family::<Labels, Counter>::default();
-    for (db, n) in services.backups.counters.backup_bytes() {
+    for (db, n) in counters.backup_bytes() {
         bytes.get_or_create(&label(&[("db", &db)])).inc_by(n);
     }
     registry.register(
@@ -185,9 +198,11 @@ fn render(state: &MonitorState) -> anyhow::Result<String> {
         "Bytes stored by backups since the daemon started",
         bytes,
     );
+}
 
+fn register_volume_usage(registry: &mut Registry, volumes: &[stats::VolumeStats]) {
     let used = Family::<Labels, Gauge>::default();
-    for v in &snapshot.volumes {
+    for v in volumes {
         used.get_or_create(&label(&[("volume", &v.name), ("id", &v.id.to_string())]))
             .set(i64::try_from(v.used_bytes).unwrap_or(i64::MAX));
     }
@@ -196,9 +211,11 @@ fn render(state: &MonitorState) -> anyhow::Result<String> {
         "Bytes of catalogued backups on the volume",
         used,
     );
+}
 
+fn register_job_calls(registry: &mut Registry, counters: &stats::JobCounters) {
     let jobs = Family::<Labels, Counter>::default();
-    for ((job, result), n) in state.dispatcher.counters.snapshot() {
+    for ((job, result), n) in counters.snapshot() {
         jobs.get_or_create(&label(&[("job", &job), ("result", result)]))
             .inc_by(n);
     }
@@ -207,18 +224,17 @@ fn render(state: &MonitorState) -> anyhow::Result<String> {
         "Job calls since the daemon started, by job and result",
         jobs,
     );
+}
+
+fn register_http(registry: &mut Registry, http: &HttpMetrics) {
     registry.register(
         "confd_http_requests",
         "HTTPS requests by listener and status",
-        state.http.requests.clone(),
+        http.requests.clone(),
     );
     registry.register(
         "confd_http_request_duration_seconds",
         "HTTPS request latency by listener",
-        state.http.latency.clone(),
+        http.latency.clone(),
     );
-
-    let mut text = String::new();
-    encode(&mut text, &registry)?;
-    Ok(text)
 }

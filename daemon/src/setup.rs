@@ -44,7 +44,7 @@ pub fn prepare(config: &Config) -> anyhow::Result<Prepared> {
     );
     let epoch = catalog.next_epoch()?;
     let now = confd_jobs::dispatch::now_ms();
-    let interrupted = catalog.fail_unfinished_jobs(epoch, now)?;
+    let interrupted = confd_jobs::recovery::fail_interrupted_jobs(&catalog, epoch, now)?;
     if interrupted > 0 {
         tracing::warn!(
             "{interrupted} job(s) were interrupted by the last shutdown and are now marked failed"

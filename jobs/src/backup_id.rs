@@ -3,19 +3,26 @@
 
 use std::fmt;
 
-use confd_storage::archive::StatusMarker;
+use confd_storage::archive::{StatusMarker, layout};
 
 /// `<db>/id_<bid>/level_<level>/node_0/backup_<ts>`.
 pub fn path(m: &StatusMarker) -> String {
-    format!(
-        "{}/id_{}/level_{}/node_0/backup_{}",
-        m.db, m.bid, m.level, m.ts
-    )
+    path_of(&m.db, m.bid, m.level, &m.ts)
+}
+
+/// [`path`] from its parts, for a backup that has no status marker yet. ConfD names a
+/// backup by the key of its node 0 data object, so the volume layout spells it.
+pub fn path_of(db: &str, bid: u64, level: u8, ts: &str) -> String {
+    layout::data_key(db, bid, level, 0, ts)
 }
 
 /// `<volume_id> <path> <db>`: what `db_restore` and `db_backups_delete` take.
 pub fn id(volume_id: u32, m: &StatusMarker) -> String {
-    format!("{volume_id} {} {}", path(m), m.db)
+    id_of(volume_id, &path(m), &m.db)
+}
+
+fn id_of(volume_id: u32, path: &str, db: &str) -> String {
+    format!("{volume_id} {path} {db}")
 }
 
 /// `<volume_id> <db>/id_<bid>/level_<level>`; its second token is `backup_files`.
@@ -25,7 +32,7 @@ pub fn expire_alterable(volume_id: u32, m: &StatusMarker) -> String {
 
 /// `<db>/id_<bid>/level_<level>`.
 pub fn files(m: &StatusMarker) -> String {
-    format!("{}/id_{}/level_{}", m.db, m.bid, m.level)
+    layout::backup_dir(&m.db, m.bid, m.level)
 }
 
 /// A parsed backup ID.
@@ -45,11 +52,8 @@ pub struct BackupId {
 
 impl fmt::Display for BackupId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {}/id_{}/level_{}/node_0/backup_{} {}",
-            self.volume_id, self.db, self.bid, self.level, self.ts, self.db
-        )
+        let path = path_of(&self.db, self.bid, self.level, &self.ts);
+        f.write_str(&id_of(self.volume_id, &path, &self.db))
     }
 }
 

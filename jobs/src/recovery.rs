@@ -1,15 +1,33 @@
-//! Start-up recovery (design 4), run before the daemon serves: operations left running
-//! become failed, objects of uncommitted backups are deleted, status markers without a
-//! catalogue entry are imported, and catalogue entries whose backup is gone from its
-//! volume are dropped (the volume is the source of truth).
+//! Start-up recovery (design 4), run before the daemon serves: jobs and operations left
+//! running become failed, objects of uncommitted backups are deleted, status markers
+//! without a catalogue entry are imported, and catalogue entries whose backup is gone from
+//! its volume are dropped (the volume is the source of truth).
 
 use std::collections::{HashMap, HashSet};
 
-use confd_storage::engine;
-use confd_storage::records::{BackupRecord, OperationKind, OperationState};
+use confd_storage::archive::StatusMarker;
+use confd_storage::records::{BackupRecord, OperationKind, OperationState, VolumeRecord};
+use confd_storage::{Catalog, StorageError, engine};
 
+use crate::chain::{self, BackupKey};
 use crate::error::JobError;
+use crate::result_code::ResultCode;
 use crate::services::Services;
+
+/// Marks the jobs of earlier epochs that never finished as failed with `ERROR`, so
+/// `job_result` answers for them; returns how many.
+pub fn fail_interrupted_jobs(
+    catalog: &Catalog,
+    current_epoch: u64,
+    now_ms: i64,
+) -> Result<usize, StorageError> {
+    catalog.fail_unfinished_jobs(current_epoch, |job| {
+        job.result_code = Some(ResultCode::Error.number());
+        job.result_name = Some(ResultCode::Error.name().into());
+        job.result_desc = Some("Job was interrupted by a daemon restart".into());
+        job.finished_ms = Some(now_ms);
+    })
+}
 
 /// What recovery did, for the log.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -29,8 +47,36 @@ pub struct Report {
 /// Runs recovery over the catalogue and every volume this build can open.
 pub async fn recover(services: &Services) -> Result<Report, JobError> {
     let catalog = &services.catalog;
-    let mut report = Report::default();
+    let mut report = Report {
+        interrupted: fail_interrupted_operations(catalog)?,
+        ..Report::default()
+    };
+    let known: HashMap<BackupKey, BackupRecord> = catalog
+        .backups()?
+        .into_iter()
+        .map(|b| (chain::key(&b), b))
+        .collect();
+    for volume in catalog.volumes()? {
+        // A volume that is down (share not mounted, bucket unreachable) is skipped, not
+        // fatal, and its catalogue entries stay: an empty listing must never be taken for
+        // "the backups are gone". Recovery repeats at the next start.
+        let Some(markers) = clean_and_scan(&volume, &mut report).await else {
+            report.skipped_volumes += 1;
+            continue;
+        };
+        let on_volume: HashSet<BackupKey> = markers.iter().map(|m| (m.db.clone(), m.bid)).collect();
+        import_uncatalogued(catalog, &volume, &known, markers, &mut report)?;
+        drop_vanished(catalog, &volume, &known, &on_volume, &mut report)?;
+    }
+    catalog.flush().await?;
+    Ok(report)
+}
+
+/// Operations left running by the last daemon become failed; a restore among them
+/// leaves its database flagged as holding incomplete data. Returns how many.
+fn fail_interrupted_operations(catalog: &Catalog) -> Result<usize, JobError> {
     let now = jiff::Timestamp::now().as_second();
+    let mut interrupted = 0;
     for mut op in catalog.operations()? {
         if op.state != OperationState::Running {
             continue;
@@ -42,108 +88,161 @@ pub async fn recover(services: &Services) -> Result<Report, JobError> {
             // Already flagged before the restore began; make sure of it.
             let _ = catalog.update_database(&op.db, |db| {
                 db.data_incomplete = true;
-                Ok::<(), ()>(())
+                Ok::<(), JobError>(())
             })?;
         }
         catalog.put_operation(&op)?;
-        report.interrupted += 1;
+        interrupted += 1;
     }
+    Ok(interrupted)
+}
 
-    let known: HashMap<(String, u64), BackupRecord> = catalog
-        .backups()?
-        .into_iter()
-        .map(|b| ((b.marker.db.clone(), b.marker.bid), b))
-        .collect();
-    for volume in catalog.volumes()? {
-        // A volume that is down (share not mounted, bucket unreachable) is skipped, not
-        // fatal, and its catalogue entries stay: an empty listing must never be taken for
-        // "the backups are gone". Recovery repeats at the next start.
-        if let Err(reason) = confd_storage::volume::probe(&volume).await {
+/// Deletes the objects of uncommitted backups on `volume` and returns its committed
+/// backups; `None` (logged) when the volume cannot be checked now.
+async fn clean_and_scan(volume: &VolumeRecord, report: &mut Report) -> Option<Vec<StatusMarker>> {
+    if let Err(reason) = confd_storage::volume::probe(volume).await {
+        tracing::warn!(
+            volume = volume.name,
+            "recovery skipped this volume: {reason}"
+        );
+        return None;
+    }
+    let store = match confd_storage::volume::open(volume) {
+        Ok(store) => store,
+        Err(e) => {
+            tracing::warn!(volume = volume.name, "recovery skipped this volume: {e}");
+            return None;
+        }
+    };
+    let removed = match engine::remove_uncommitted(&*store, &HashSet::new()).await {
+        Ok(removed) => removed,
+        Err(e) => {
+            tracing::warn!(volume = volume.name, "recovery skipped this volume: {e}");
+            return None;
+        }
+    };
+    for prefix in &removed.removed_backups {
+        tracing::warn!(
+            volume = volume.name,
+            "removed the objects of uncommitted backup {prefix}"
+        );
+    }
+    report.removed_partial += removed.removed_backups.len();
+    match engine::scan(&*store).await {
+        Ok(markers) => Some(markers),
+        Err(e) => {
             tracing::warn!(
                 volume = volume.name,
-                "recovery skipped this volume: {reason}"
+                "scanning the volume failed, its entries stay: {e}"
             );
-            report.skipped_volumes += 1;
-            continue;
-        }
-        let store = match confd_storage::volume::open(&volume) {
-            Ok(store) => store,
-            Err(e) => {
-                tracing::warn!(volume = volume.name, "recovery skipped this volume: {e}");
-                report.skipped_volumes += 1;
-                continue;
-            }
-        };
-        let removed = match engine::remove_uncommitted(&*store, &HashSet::new()).await {
-            Ok(removed) => removed,
-            Err(e) => {
-                tracing::warn!(volume = volume.name, "recovery skipped this volume: {e}");
-                report.skipped_volumes += 1;
-                continue;
-            }
-        };
-        for prefix in &removed.removed_backups {
-            tracing::warn!(
-                volume = volume.name,
-                "removed the objects of uncommitted backup {prefix}"
-            );
-        }
-        report.removed_partial += removed.removed_backups.len();
-        let markers = match engine::scan(&*store).await {
-            Ok(markers) => markers,
-            Err(e) => {
-                tracing::warn!(
-                    volume = volume.name,
-                    "scanning the volume failed, its entries stay: {e}"
-                );
-                report.skipped_volumes += 1;
-                continue;
-            }
-        };
-        let on_volume: HashSet<(String, u64)> =
-            markers.iter().map(|m| (m.db.clone(), m.bid)).collect();
-        for marker in markers {
-            let key = (marker.db.clone(), marker.bid);
-            match known.get(&key) {
-                None => {
-                    catalog.reserve_bid(&marker.db, marker.bid)?;
-                    tracing::info!(
-                        volume = volume.name,
-                        db = marker.db,
-                        bid = marker.bid,
-                        "imported backup found on the volume"
-                    );
-                    catalog.put_backup(&BackupRecord {
-                        volume_id: volume.id,
-                        marker,
-                    })?;
-                    report.imported += 1;
-                }
-                Some(existing) if existing.volume_id != volume.id => {
-                    tracing::warn!(
-                        volume = volume.name,
-                        db = marker.db,
-                        bid = marker.bid,
-                        "a backup with this id is already catalogued on volume {}; not imported",
-                        existing.volume_id
-                    );
-                }
-                Some(_) => {}
-            }
-        }
-        for (key, b) in &known {
-            if b.volume_id == volume.id && !on_volume.contains(key) {
-                tracing::warn!(
-                    volume = volume.name,
-                    db = key.0,
-                    bid = key.1,
-                    "backup is no longer on its volume; dropped from the catalogue"
-                );
-                catalog.remove_backup(&key.0, key.1)?;
-                report.dropped += 1;
-            }
+            None
         }
     }
-    catalog.flush().await?;
-    Ok(report)
+}
+
+/// Catalogues the backups found on `volume` that the catalogue does not know, unless
+/// their id is already taken by a backup on another volume.
+fn import_uncatalogued(
+    catalog: &Catalog,
+    volume: &VolumeRecord,
+    known: &HashMap<BackupKey, BackupRecord>,
+    markers: Vec<StatusMarker>,
+    report: &mut Report,
+) -> Result<(), JobError> {
+    for marker in markers {
+        let key = (marker.db.clone(), marker.bid);
+        match known.get(&key) {
+            None => {
+                catalog.reserve_bid(&marker.db, marker.bid)?;
+                tracing::info!(
+                    volume = volume.name,
+                    db = marker.db,
+                    bid = marker.bid,
+                    "imported backup found on the volume"
+                );
+                catalog.put_backup(&BackupRecord {
+                    volume_id: volume.id,
+                    marker,
+                })?;
+                report.imported += 1;
+            }
+            Some(existing) if existing.volume_id != volume.id => {
+                tracing::warn!(
+                    volume = volume.name,
+                    db = marker.db,
+                    bid = marker.bid,
+                    "a backup with this id is already catalogued on volume {}; not imported",
+                    existing.volume_id
+                );
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Drops the catalogue entries of `volume` whose backup is no longer on it: the volume
+/// is the source of truth.
+fn drop_vanished(
+    catalog: &Catalog,
+    volume: &VolumeRecord,
+    known: &HashMap<BackupKey, BackupRecord>,
+    on_volume: &HashSet<BackupKey>,
+    report: &mut Report,
+) -> Result<(), JobError> {
+    for (key, b) in known {
+        if b.volume_id == volume.id && !on_volume.contains(key) {
+            tracing::warn!(
+                volume = volume.name,
+                db = key.0,
+                bid = key.1,
+                "backup is no longer on its volume; dropped from the catalogue"
+            );
+            catalog.remove_backup(&key.0, key.1)?;
+            report.dropped += 1;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use confd_storage::records::{JobRecord, JobState};
+
+    use super::*;
+
+    #[test]
+    fn interrupted_jobs_fail_with_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let catalog = Catalog::open(dir.path()).unwrap();
+        catalog
+            .put_job(&JobRecord {
+                epoch: 1,
+                seq: 1,
+                name: "db_list".into(),
+                user: "admin".into(),
+                params: serde_json::json!({}),
+                state: JobState::Executed,
+                result_code: None,
+                result_name: None,
+                result_desc: None,
+                output: None,
+                revision: None,
+                submitted_ms: 0,
+                finished_ms: None,
+            })
+            .unwrap();
+        assert_eq!(fail_interrupted_jobs(&catalog, 2, 5).unwrap(), 1);
+        let job = catalog.job(1, 1).unwrap().unwrap();
+        assert_eq!(job.state, JobState::Failed);
+        assert_eq!(
+            (job.result_code, job.result_name.as_deref()),
+            (Some(1), Some("ERROR"))
+        );
+        assert_eq!(
+            job.result_desc.as_deref(),
+            Some("Job was interrupted by a daemon restart")
+        );
+        assert_eq!(job.finished_ms, Some(5));
+    }
 }

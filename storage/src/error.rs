@@ -2,12 +2,14 @@
 
 use std::path::PathBuf;
 
+use crate::catalog::CatalogError;
+
 /// A failure of the catalogue or of file-system work done by this crate.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     /// The key-value store failed (I/O, corruption, lock held by another process).
     #[error("catalogue error: {0}")]
-    Catalog(#[from] sled::Error),
+    Catalog(#[source] CatalogError),
     /// A stored record could not be decoded.
     #[error("catalogue record in tree '{tree}' is unreadable: {source}")]
     Decode {
@@ -46,15 +48,6 @@ impl StorageError {
             action,
             path: path.into(),
             source,
-        }
-    }
-}
-
-impl From<sled::transaction::TransactionError<StorageError>> for StorageError {
-    fn from(e: sled::transaction::TransactionError<StorageError>) -> Self {
-        match e {
-            sled::transaction::TransactionError::Abort(e) => e,
-            sled::transaction::TransactionError::Storage(e) => StorageError::Catalog(e),
         }
     }
 }

@@ -169,14 +169,7 @@ fn dispatch<'a>(
             }
             "job_stop" => {
                 let id = one_string(method, &params)?;
-                let outcome = d.stop(&id, caller).map(|()| JobOutcome {
-                    job_id: id.clone(),
-                    code: ResultCode::Ok,
-                    desc: "Success".into(),
-                    output: None,
-                    revision: None,
-                });
-                Ok(outcome_or_error(&id, outcome))
+                Ok(stop_job(d, caller, id))
             }
             "job_finished" => {
                 let id = one_string(method, &params)?;
@@ -192,67 +185,21 @@ fn dispatch<'a>(
             }
             "job_list" => {
                 no_params(method, &params)?;
-                Ok(Value::Array(
-                    d.registry()
-                        .names()
-                        .into_iter()
-                        .map(|n| Value::String(n.into()))
-                        .collect(),
-                ))
+                Ok(strings(d.registry().names()))
             }
             "job_help" | "job_desc" => {
                 let name = one_string(method, &params)?;
-                let entry = d.registry().get(&name).ok_or_else(|| {
-                    Fault::new(NOT_FOUND, JobError::NoSuchJob(name.clone()).to_string())
-                })?;
-                Ok(if method == "job_help" {
-                    Value::String(help_text(entry))
-                } else {
-                    from_json(&describe(entry))
-                })
+                describe_job(d, &name, method == "job_help")
             }
             "system.listMethods" => {
                 no_params(method, &params)?;
-                Ok(Value::Array(
-                    METHODS
-                        .iter()
-                        .map(|(n, _, _)| Value::String((*n).into()))
-                        .collect(),
-                ))
+                Ok(strings(METHODS.iter().map(|(name, _, _)| *name)))
             }
             "system.methodHelp" | "system.methodSignature" => {
                 let name = one_string(method, &params)?;
-                let (_, help, signature) =
-                    METHODS.iter().find(|(n, _, _)| *n == name).ok_or_else(|| {
-                        Fault::new(METHOD_NOT_FOUND, format!("method not found: {name}"))
-                    })?;
-                Ok(if method == "system.methodHelp" {
-                    Value::String((*help).into())
-                } else {
-                    Value::Array(vec![Value::Array(
-                        signature
-                            .iter()
-                            .map(|t| Value::String((*t).into()))
-                            .collect(),
-                    )])
-                })
+                describe_method(&name, method == "system.methodHelp")
             }
-            "system.multicall" => {
-                let calls = dxr::multicall::from_multicall_params(params)
-                    .map_err(|e| Fault::new(INVALID_PARAMS, format!("system.multicall: {e}")))?;
-                let mut results = Vec::with_capacity(calls.len());
-                for call in calls {
-                    results.push(match call {
-                        Ok((name, _)) if name == "system.multicall" => Err(Fault::new(
-                            INVALID_PARAMS,
-                            "system.multicall cannot be nested".into(),
-                        )),
-                        Ok((name, p)) => dispatch(d, caller, &name, p).await,
-                        Err(e) => Err(Fault::new(INVALID_PARAMS, e.to_string())),
-                    });
-                }
-                Ok(dxr::multicall::into_multicall_response(results))
-            }
+            "system.multicall" => multicall(d, caller, params).await,
             other => Err(Fault::new(
                 METHOD_NOT_FOUND,
                 format!(
@@ -262,6 +209,71 @@ fn dispatch<'a>(
             )),
         }
     })
+}
+
+/// `job_stop` answers with a result struct like the job methods, not a bare value.
+fn stop_job(d: &Dispatcher, caller: &Caller, id: String) -> Value {
+    let outcome = d.stop(&id, caller).map(|()| JobOutcome {
+        job_id: id.clone(),
+        code: ResultCode::Ok,
+        desc: "Success".into(),
+        output: None,
+        revision: None,
+    });
+    outcome_or_error(&id, outcome)
+}
+
+/// `job_help` (the text) or `job_desc` (the structure) of job `name`.
+fn describe_job(d: &Dispatcher, name: &str, as_help_text: bool) -> Result<Value, Fault> {
+    let entry = d
+        .registry()
+        .get(name)
+        .ok_or_else(|| Fault::new(NOT_FOUND, JobError::NoSuchJob(name.to_owned()).to_string()))?;
+    Ok(if as_help_text {
+        Value::String(help_text(entry))
+    } else {
+        from_json(&describe(entry))
+    })
+}
+
+/// `system.methodHelp` or `system.methodSignature` of method `name`.
+fn describe_method(name: &str, as_help_text: bool) -> Result<Value, Fault> {
+    let (_, help, signature) = METHODS
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .ok_or_else(|| Fault::new(METHOD_NOT_FOUND, format!("method not found: {name}")))?;
+    Ok(if as_help_text {
+        Value::String((*help).into())
+    } else {
+        Value::Array(vec![strings(signature.iter().copied())])
+    })
+}
+
+/// Each call of a `system.multicall` answers on its own: a fault in one does not stop
+/// the others.
+async fn multicall(
+    d: &Arc<Dispatcher>,
+    caller: &Caller,
+    params: Vec<Value>,
+) -> Result<Value, Fault> {
+    let calls = dxr::multicall::from_multicall_params(params)
+        .map_err(|e| Fault::new(INVALID_PARAMS, format!("system.multicall: {e}")))?;
+    let mut results = Vec::with_capacity(calls.len());
+    for call in calls {
+        results.push(match call {
+            Ok((name, _)) if name == "system.multicall" => Err(Fault::new(
+                INVALID_PARAMS,
+                "system.multicall cannot be nested".into(),
+            )),
+            Ok((name, p)) => dispatch(d, caller, &name, p).await,
+            Err(e) => Err(Fault::new(INVALID_PARAMS, e.to_string())),
+        });
+    }
+    Ok(dxr::multicall::into_multicall_response(results))
+}
+
+fn strings<'s>(items: impl IntoIterator<Item = &'s str>) -> Value {
+    Value::Array(items.into_iter().map(|s| Value::String(s.into())).collect())
 }
 
 /// `job_exec`/`job_start` arguments: the job name and an optional `{'params': {...}}`.

@@ -79,7 +79,7 @@ impl Job for DbStart {
                     other.as_str()
                 ))),
             })?
-            .ok_or_else(|| JobError::no_such_database(&p.db_name))??;
+            .ok_or_else(|| JobError::no_such_database(&p.db_name))?;
         Ok(NoOutput)
     }
 }

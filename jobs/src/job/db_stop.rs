@@ -72,7 +72,7 @@ impl Job for DbStop {
                         other.as_str()
                     ))),
                 })?
-                .ok_or_else(|| JobError::no_such_database(&p.db_name))?
+                .ok_or_else(|| JobError::no_such_database(&p.db_name))
         })?;
         Ok(NoOutput)
     }

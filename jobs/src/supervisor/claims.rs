@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::{Running, Supervisor};
+use super::{ActiveOperation, Supervisor};
 use crate::chain::BackupKey;
 use crate::error::JobError;
 
@@ -81,7 +81,7 @@ impl Drop for Claim<'_> {
     }
 }
 
-pub(super) fn protected_by(running: &HashMap<String, Arc<Running>>) -> HashSet<BackupKey> {
+pub(super) fn protected_by(running: &HashMap<String, Arc<ActiveOperation>>) -> HashSet<BackupKey> {
     running
         .values()
         .flat_map(|r| {

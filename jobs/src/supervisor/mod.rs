@@ -59,8 +59,8 @@ pub struct RestoreRequest {
     pub job_id: String,
 }
 
-/// An operation in progress.
-struct Running {
+/// A backup or restore in progress (the one of its database).
+struct ActiveOperation {
     op: OperationRecord,
     progress: Arc<Progress>,
     cancel: CancellationToken,
@@ -74,7 +74,7 @@ pub struct Supervisor {
     catalog: Arc<Catalog>,
     /// Ended operations since start, for monitoring.
     pub counters: OperationCounters,
-    running: Mutex<HashMap<String, Arc<Running>>>,
+    running: Mutex<HashMap<String, Arc<ActiveOperation>>>,
     /// Backups a job is deleting or rewriting right now (lock order: `running` first).
     claimed: Mutex<HashSet<BackupKey>>,
     tracker: TaskTracker,
@@ -144,10 +144,7 @@ impl Supervisor {
             bid,
             level: req.level,
             volume_id: req.volume.id,
-            name: format!(
-                "{}/id_{bid}/level_{}/node_0/backup_{ts}",
-                req.db.name, req.level
-            ),
+            name: backup_id::path_of(&req.db.name, bid, req.level, &ts),
             job_id: req.job_id,
             started: now,
             finished: None,
@@ -199,7 +196,7 @@ impl Supervisor {
                 db.data_incomplete = true;
                 Ok(())
             })?
-            .ok_or_else(|| JobError::no_such_database(&req.db.name))??;
+            .ok_or_else(|| JobError::no_such_database(&req.db.name))?;
         let now = jiff::Timestamp::now().as_second();
         let op = OperationRecord {
             db: req.db.name.clone(),
@@ -220,7 +217,7 @@ impl Supervisor {
             // No operation will run: the flag goes back to what it was.
             let _ = self.catalog.update_database(&op.db, |db| {
                 db.data_incomplete = was_incomplete;
-                Ok::<(), ()>(())
+                Ok::<(), JobError>(())
             });
             return Err(e.into());
         }
@@ -307,11 +304,11 @@ impl Supervisor {
 
     fn register(
         &self,
-        running: &mut HashMap<String, Arc<Running>>,
+        running: &mut HashMap<String, Arc<ActiveOperation>>,
         op: OperationRecord,
         protected: HashSet<BackupKey>,
-    ) -> Arc<Running> {
-        let run = Arc::new(Running {
+    ) -> Arc<ActiveOperation> {
+        let run = Arc::new(ActiveOperation {
             progress: Arc::new(Progress::new()),
             cancel: self.root.child_token(),
             protected,
@@ -328,12 +325,15 @@ impl Supervisor {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Running>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<ActiveOperation>>> {
         self.running.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
-fn refuse_if_running(running: &HashMap<String, Arc<Running>>, db: &str) -> Result<(), JobError> {
+fn refuse_if_running(
+    running: &HashMap<String, Arc<ActiveOperation>>,
+    db: &str,
+) -> Result<(), JobError> {
     match running.get(db) {
         Some(r) => Err(JobError::Conflict(format!(
             "A {} of database '{db}' is already running ({}, started by job {})",

@@ -12,10 +12,10 @@ use confd_storage::records::{
 };
 use confd_storage::volume::ArchiveVolume;
 
-use super::{Running, Supervisor};
+use super::{ActiveOperation, Supervisor};
 use crate::chain;
 
-/// What a backup task needs besides its [`Running`] entry.
+/// What a backup task needs besides its [`ActiveOperation`] entry.
 pub(super) struct BackupJob {
     pub db: DatabaseRecord,
     pub volume_record: VolumeRecord,
@@ -25,7 +25,7 @@ pub(super) struct BackupJob {
     pub expire: Option<i64>,
 }
 
-/// What a restore task needs besides its [`Running`] entry.
+/// What a restore task needs besides its [`ActiveOperation`] entry.
 pub(super) struct RestoreJob {
     pub db: String,
     pub targets: Vec<PathBuf>,
@@ -33,7 +33,7 @@ pub(super) struct RestoreJob {
     pub chain: Vec<BackupRecord>,
 }
 
-pub(super) async fn run_backup(sup: Arc<Supervisor>, run: Arc<Running>, job: BackupJob) {
+pub(super) async fn run_backup(sup: Arc<Supervisor>, run: Arc<ActiveOperation>, job: BackupJob) {
     let result = write_backup(&run, &job).await;
     let mut op = run.op.clone();
     let mut stored = 0;
@@ -79,7 +79,7 @@ pub(super) async fn run_backup(sup: Arc<Supervisor>, run: Arc<Running>, job: Bac
 }
 
 async fn write_backup(
-    run: &Running,
+    run: &ActiveOperation,
     job: &BackupJob,
 ) -> Result<confd_storage::archive::StatusMarker, EngineError> {
     let nodes = job.db.node_dirs();
@@ -150,7 +150,7 @@ async fn clean_up_expired(sup: &Supervisor, job: &BackupJob) {
     }
 }
 
-pub(super) async fn run_restore(sup: Arc<Supervisor>, run: Arc<Running>, job: RestoreJob) {
+pub(super) async fn run_restore(sup: Arc<Supervisor>, run: Arc<ActiveOperation>, job: RestoreJob) {
     let markers: Vec<_> = job.chain.iter().map(|b| b.marker.clone()).collect();
     // The "data incomplete" flag must be on disk before the first file is touched: a
     // crash in between would otherwise restart with a half-restored database that starts.
@@ -177,11 +177,11 @@ pub(super) async fn run_restore(sup: Arc<Supervisor>, run: Arc<Running>, job: Re
             let updated = sup.catalog.update_database(&job.db, |db| {
                 db.data_incomplete = false;
                 db.state = DbState::Running;
-                Ok::<(), ()>(())
+                Ok::<(), confd_storage::StorageError>(())
             });
             let problem = match updated {
-                Ok(Some(Ok(_))) => None,
-                Ok(_) => Some(format!(
+                Ok(Some(_)) => None,
+                Ok(None) => Some(format!(
                     "database '{}' disappeared during the restore",
                     job.db
                 )),
@@ -207,7 +207,7 @@ pub(super) async fn run_restore(sup: Arc<Supervisor>, run: Arc<Running>, job: Re
 
 async fn finish(
     sup: &Supervisor,
-    run: &Running,
+    run: &ActiveOperation,
     mut op: confd_storage::records::OperationRecord,
     stored: u64,
 ) {

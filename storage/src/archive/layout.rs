@@ -39,8 +39,7 @@ impl BackupKeys {
 
     /// `…/node_<k>/backup_<ts>`.
     pub fn data(&self, node: usize) -> Result<ObjectKey, VolumeError> {
-        self.prefix()?
-            .join(&format!("node_{node}/backup_{}", self.ts))
+        self.prefix()?.join(&data_name(node, &self.ts))
     }
 
     /// `…/node_<k>/metadata_<ts>`.
@@ -57,7 +56,23 @@ impl BackupKeys {
 
 /// `<db>/id_<bid>/level_<level>`.
 pub fn backup_prefix(db: &str, bid: u64, level: u8) -> Result<Prefix, VolumeError> {
-    Prefix::new(format!("{db}/id_{bid}/level_{level}"))
+    Prefix::new(backup_dir(db, bid, level))
+}
+
+/// `<db>/id_<bid>/level_<level>` as text, for messages and names shown to users; keys
+/// for a volume come from [`backup_prefix`] and [`BackupKeys`], which validate.
+pub fn backup_dir(db: &str, bid: u64, level: u8) -> String {
+    format!("{db}/id_{bid}/level_{level}")
+}
+
+/// `<db>/id_<bid>/level_<level>/node_<node>/backup_<ts>` as text: the data object of
+/// one node (unvalidated, like [`backup_dir`]).
+pub fn data_key(db: &str, bid: u64, level: u8, node: usize, ts: &str) -> String {
+    format!("{}/{}", backup_dir(db, bid, level), data_name(node, ts))
+}
+
+fn data_name(node: usize, ts: &str) -> String {
+    format!("node_{node}/backup_{ts}")
 }
 
 /// Splits a key into `(db, bid, level, rest)` when it lies inside a backup directory.
@@ -94,6 +109,10 @@ mod tests {
         assert_eq!(
             parse_status_key(k.status().unwrap().as_str()),
             Some(("MY_DATABASE", 1, 0, "202611251208"))
+        );
+        assert_eq!(
+            data_key("MY_DATABASE", 1, 0, 0, "202611251208"),
+            k.data(0).unwrap().as_str()
         );
         assert!(BackupKeys::new("a/b", 1, 0, "202611251208").is_none());
         assert!(BackupKeys::new("db", 1, 0, "2026").is_none());

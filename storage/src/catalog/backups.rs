@@ -1,7 +1,7 @@
 //! Backups (keyed by database name, NUL, big-endian bid), the last operation of each
 //! database (keyed by name), and the per-database bid counters (in `meta`).
 
-use super::{Catalog, decode, decode_all, decode_u64, encode};
+use super::{Catalog, WrapSled, decode, decode_all, decode_u64, encode};
 use crate::error::StorageError;
 use crate::records::{BackupRecord, OperationRecord};
 
@@ -20,17 +20,20 @@ fn bid_counter(db: &str) -> String {
 impl Catalog {
     /// Adds or replaces a backup record.
     pub fn put_backup(&self, record: &BackupRecord) -> Result<(), StorageError> {
-        self.backups.insert(
-            backup_key(&record.marker.db, record.marker.bid),
-            encode(record),
-        )?;
+        self.backups
+            .insert(
+                backup_key(&record.marker.db, record.marker.bid),
+                encode(record),
+            )
+            .wrap_sled()?;
         Ok(())
     }
 
     /// The backup `bid` of database `db`.
     pub fn backup(&self, db: &str, bid: u64) -> Result<Option<BackupRecord>, StorageError> {
         self.backups
-            .get(backup_key(db, bid))?
+            .get(backup_key(db, bid))
+            .wrap_sled()?
             .map(|v| decode("backups", &v))
             .transpose()
     }
@@ -40,53 +43,51 @@ impl Catalog {
         decode_all("backups", &self.backups)
     }
 
-    /// Backups of database `db`, ordered by bid.
-    pub fn backups_of(&self, db: &str) -> Result<Vec<BackupRecord>, StorageError> {
-        let mut prefix = db.as_bytes().to_vec();
-        prefix.push(0);
-        self.backups
-            .scan_prefix(prefix)
-            .values()
-            .map(|v| decode("backups", &v?))
-            .collect()
-    }
-
     /// Removes a backup record; returns it if it existed.
     pub fn remove_backup(&self, db: &str, bid: u64) -> Result<Option<BackupRecord>, StorageError> {
         self.backups
-            .remove(backup_key(db, bid))?
+            .remove(backup_key(db, bid))
+            .wrap_sled()?
             .map(|v| decode("backups", &v))
             .transpose()
     }
 
     /// A new backup id for `db`: one more than any id it has had, never reused.
     pub fn allocate_bid(&self, db: &str) -> Result<u64, StorageError> {
-        let next = self.meta.update_and_fetch(bid_counter(db), |old| {
-            let n = old.and_then(decode_u64).unwrap_or(0);
-            Some((n + 1).to_be_bytes().to_vec())
-        })?;
+        let next = self
+            .meta
+            .update_and_fetch(bid_counter(db), |old| {
+                let n = old.and_then(decode_u64).unwrap_or(0);
+                Some((n + 1).to_be_bytes().to_vec())
+            })
+            .wrap_sled()?;
         Ok(next.as_deref().and_then(decode_u64).unwrap_or(1))
     }
 
     /// Makes sure future ids of `db` are above `bid` (after importing backups).
     pub fn reserve_bid(&self, db: &str, bid: u64) -> Result<(), StorageError> {
-        self.meta.update_and_fetch(bid_counter(db), |old| {
-            let n = old.and_then(decode_u64).unwrap_or(0);
-            Some(n.max(bid).to_be_bytes().to_vec())
-        })?;
+        self.meta
+            .update_and_fetch(bid_counter(db), |old| {
+                let n = old.and_then(decode_u64).unwrap_or(0);
+                Some(n.max(bid).to_be_bytes().to_vec())
+            })
+            .wrap_sled()?;
         Ok(())
     }
 
     /// Records the (last) operation of its database.
     pub fn put_operation(&self, op: &OperationRecord) -> Result<(), StorageError> {
-        self.operations.insert(op.db.as_bytes(), encode(op))?;
+        self.operations
+            .insert(op.db.as_bytes(), encode(op))
+            .wrap_sled()?;
         Ok(())
     }
 
     /// The last operation of database `db`.
     pub fn operation(&self, db: &str) -> Result<Option<OperationRecord>, StorageError> {
         self.operations
-            .get(db)?
+            .get(db)
+            .wrap_sled()?
             .map(|v| decode("operations", &v))
             .transpose()
     }

@@ -1,6 +1,6 @@
 //! Databases, keyed by name.
 
-use super::{Catalog, decode, decode_all, encode};
+use super::{Catalog, WrapSled, decode, decode_all, encode};
 use crate::error::StorageError;
 use crate::records::DatabaseRecord;
 
@@ -8,7 +8,8 @@ impl Catalog {
     /// The database called `name`.
     pub fn database(&self, name: &str) -> Result<Option<DatabaseRecord>, StorageError> {
         self.databases
-            .get(name)?
+            .get(name)
+            .wrap_sled()?
             .map(|v| decode("databases", &v))
             .transpose()
     }
@@ -21,32 +22,34 @@ impl Catalog {
     /// Adds a database; fails if the name is taken.
     pub fn insert_database(&self, record: &DatabaseRecord) -> Result<(), StorageError> {
         self.databases
-            .compare_and_swap(&record.name, None::<&[u8]>, Some(encode(record)))?
+            .compare_and_swap(&record.name, None::<&[u8]>, Some(encode(record)))
+            .wrap_sled()?
             .map_err(|_| {
                 StorageError::Conflict(format!("database '{}' already exists", record.name))
             })
     }
 
-    /// Applies `change` to the database atomically (retried if another writer raced us).
-    /// `change` returns `Err` to refuse the update; that error is passed through.
-    pub fn update_database<E>(
+    /// Applies `change` to the database atomically (retried if another writer raced us)
+    /// and returns the new record, or `None` if there is no such database. `change`
+    /// returns `Err` to refuse the update; that error is passed through, and catalogue
+    /// failures arrive as `E` too.
+    pub fn update_database<E: From<StorageError>>(
         &self,
         name: &str,
         mut change: impl FnMut(&mut DatabaseRecord) -> Result<(), E>,
-    ) -> Result<Option<Result<DatabaseRecord, E>>, StorageError> {
+    ) -> Result<Option<DatabaseRecord>, E> {
         loop {
-            let Some(old) = self.databases.get(name)? else {
+            let Some(old) = self.databases.get(name).wrap_sled()? else {
                 return Ok(None);
             };
             let mut record: DatabaseRecord = decode("databases", &old)?;
-            if let Err(e) = change(&mut record) {
-                return Ok(Some(Err(e)));
-            }
-            let swapped =
-                self.databases
-                    .compare_and_swap(name, Some(&old), Some(encode(&record)))?;
+            change(&mut record)?;
+            let swapped = self
+                .databases
+                .compare_and_swap(name, Some(&old), Some(encode(&record)))
+                .wrap_sled()?;
             if swapped.is_ok() {
-                return Ok(Some(Ok(record)));
+                return Ok(Some(record));
             }
         }
     }
@@ -54,7 +57,8 @@ impl Catalog {
     /// Removes a database record; returns it if it existed.
     pub fn remove_database(&self, name: &str) -> Result<Option<DatabaseRecord>, StorageError> {
         self.databases
-            .remove(name)?
+            .remove(name)
+            .wrap_sled()?
             .map(|v| decode("databases", &v))
             .transpose()
     }
@@ -96,25 +100,35 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let c = Catalog::open(dir.path()).unwrap();
         c.insert_database(&record("A")).unwrap();
-        let r = c
-            .update_database("A", |db| {
-                db.state = DbState::Setup;
-                Err("no")
-            })
-            .unwrap();
-        assert_eq!(r, Some(Err("no")));
+        let r = c.update_database("A", |db| {
+            db.state = DbState::Setup;
+            Err(Refused::No)
+        });
+        assert!(matches!(r, Err(Refused::No)));
         assert_eq!(c.database("A").unwrap().unwrap().state, DbState::Running);
         let r = c
             .update_database("A", |db| {
                 db.state = DbState::Setup;
-                Ok::<(), ()>(())
+                Ok::<(), StorageError>(())
             })
             .unwrap();
-        assert_eq!(r.unwrap().unwrap().state, DbState::Setup);
+        assert_eq!(r.unwrap().state, DbState::Setup);
         assert!(
-            c.update_database("B", |_| Ok::<(), ()>(()))
+            c.update_database("B", |_| Ok::<(), StorageError>(()))
                 .unwrap()
                 .is_none()
         );
+    }
+
+    #[derive(Debug)]
+    enum Refused {
+        No,
+        Storage,
+    }
+
+    impl From<StorageError> for Refused {
+        fn from(_: StorageError) -> Self {
+            Refused::Storage
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! Job records, keyed by big-endian (epoch, seq) so they iterate in call order.
 
-use super::{Catalog, decode, encode};
+use super::{Catalog, WrapSled, decode, encode};
 use crate::error::StorageError;
 use crate::records::{JobRecord, JobState};
 
@@ -14,41 +14,37 @@ fn key(epoch: u64, seq: u64) -> [u8; 16] {
 impl Catalog {
     /// Writes (inserts or replaces) a job record.
     pub fn put_job(&self, job: &JobRecord) -> Result<(), StorageError> {
-        self.jobs.insert(key(job.epoch, job.seq), encode(job))?;
+        self.jobs
+            .insert(key(job.epoch, job.seq), encode(job))
+            .wrap_sled()?;
         Ok(())
     }
 
     /// The job record with this ID.
     pub fn job(&self, epoch: u64, seq: u64) -> Result<Option<JobRecord>, StorageError> {
         self.jobs
-            .get(key(epoch, seq))?
+            .get(key(epoch, seq))
+            .wrap_sled()?
             .map(|v| decode("jobs", &v))
             .transpose()
     }
 
-    /// Number of job records kept.
-    pub fn job_count(&self) -> usize {
-        self.jobs.len()
-    }
-
-    /// Start-up recovery: jobs of earlier epochs that never finished are marked failed.
-    /// Returns how many were changed.
+    /// Start-up recovery: jobs of earlier epochs that never finished are marked failed,
+    /// with the result `set_result` writes into them (result codes are the caller's
+    /// vocabulary, not the catalogue's). Returns how many were changed.
     pub fn fail_unfinished_jobs(
         &self,
         current_epoch: u64,
-        now_ms: i64,
+        mut set_result: impl FnMut(&mut JobRecord),
     ) -> Result<usize, StorageError> {
         let mut changed = 0;
         for entry in self.jobs.range(..key(current_epoch, 0)) {
-            let (k, v) = entry?;
+            let (k, v) = entry.wrap_sled()?;
             let mut job: JobRecord = decode("jobs", &v)?;
             if matches!(job.state, JobState::Submitted | JobState::Executed) {
                 job.state = JobState::Failed;
-                job.result_code = Some(1);
-                job.result_name = Some("ERROR".into());
-                job.result_desc = Some("Job was interrupted by a daemon restart".into());
-                job.finished_ms = Some(now_ms);
-                self.jobs.insert(k, encode(&job))?;
+                set_result(&mut job);
+                self.jobs.insert(k, encode(&job)).wrap_sled()?;
                 changed += 1;
             }
         }
@@ -59,10 +55,10 @@ impl Catalog {
     pub fn prune_jobs(&self, cutoff_ms: i64) -> Result<usize, StorageError> {
         let mut removed = 0;
         for entry in self.jobs.iter() {
-            let (k, v) = entry?;
+            let (k, v) = entry.wrap_sled()?;
             let job: JobRecord = decode("jobs", &v)?;
             if job.submitted_ms < cutoff_ms {
-                self.jobs.remove(k)?;
+                self.jobs.remove(k).wrap_sled()?;
                 removed += 1;
             }
         }
@@ -99,8 +95,13 @@ mod tests {
         c.put_job(&job(1, 1, JobState::Executed, 0)).unwrap();
         c.put_job(&job(1, 2, JobState::Finished, 0)).unwrap();
         c.put_job(&job(2, 1, JobState::Executed, 0)).unwrap();
-        assert_eq!(c.fail_unfinished_jobs(2, 5).unwrap(), 1);
-        assert_eq!(c.job(1, 1).unwrap().unwrap().state, JobState::Failed);
+        let failed = c
+            .fail_unfinished_jobs(2, |job| job.finished_ms = Some(5))
+            .unwrap();
+        assert_eq!(failed, 1);
+        let interrupted = c.job(1, 1).unwrap().unwrap();
+        assert_eq!(interrupted.state, JobState::Failed);
+        assert_eq!(interrupted.finished_ms, Some(5));
         assert_eq!(c.job(1, 2).unwrap().unwrap().state, JobState::Finished);
         assert_eq!(c.job(2, 1).unwrap().unwrap().state, JobState::Executed);
     }

@@ -21,6 +21,25 @@ use serde::de::DeserializeOwned;
 
 use crate::error::StorageError;
 
+/// A failure of the key-value store under the catalogue (I/O, corruption, lock held by
+/// another process). The store's own error stays inside: the layers above see this type,
+/// so swapping the store changes no API.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct CatalogError(sled::Error);
+
+/// Converts the store's errors where they arise. A `From<sled::Error>` impl would put
+/// sled into the public API, which this module exists to avoid.
+trait WrapSled<T> {
+    fn wrap_sled(self) -> Result<T, StorageError>;
+}
+
+impl<T> WrapSled<T> for Result<T, sled::Error> {
+    fn wrap_sled(self) -> Result<T, StorageError> {
+        self.map_err(|e| StorageError::Catalog(CatalogError(e)))
+    }
+}
+
 /// Newest catalogue layout this build reads and writes.
 pub const SCHEMA_VERSION: u64 = 1;
 
@@ -48,16 +67,17 @@ impl Catalog {
         let db = sled::Config::new()
             .path(dir)
             .cache_capacity(32 << 20)
-            .open()?;
+            .open()
+            .wrap_sled()?;
         let catalog = Catalog {
-            meta: db.open_tree("meta")?,
-            databases: db.open_tree("databases")?,
-            volumes: db.open_tree("volumes")?,
-            users: db.open_tree("users")?,
-            jobs: db.open_tree("jobs")?,
-            backups: db.open_tree("backups")?,
-            operations: db.open_tree("operations")?,
-            schedules: db.open_tree("schedules")?,
+            meta: db.open_tree("meta").wrap_sled()?,
+            databases: db.open_tree("databases").wrap_sled()?,
+            volumes: db.open_tree("volumes").wrap_sled()?,
+            users: db.open_tree("users").wrap_sled()?,
+            jobs: db.open_tree("jobs").wrap_sled()?,
+            backups: db.open_tree("backups").wrap_sled()?,
+            operations: db.open_tree("operations").wrap_sled()?,
+            schedules: db.open_tree("schedules").wrap_sled()?,
             volume_lock: std::sync::Mutex::new(()),
             db,
         };
@@ -65,8 +85,9 @@ impl Catalog {
             None => {
                 catalog
                     .meta
-                    .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())?;
-                catalog.db.flush()?;
+                    .insert(META_SCHEMA, &SCHEMA_VERSION.to_be_bytes())
+                    .wrap_sled()?;
+                catalog.db.flush().wrap_sled()?;
             }
             Some(found) if found > SCHEMA_VERSION => {
                 return Err(StorageError::SchemaTooNew {
@@ -81,14 +102,14 @@ impl Catalog {
 
     /// Waits until every write so far is durable on disk.
     pub async fn flush(&self) -> Result<(), StorageError> {
-        self.db.flush_async().await?;
+        self.db.flush_async().await.wrap_sled()?;
         Ok(())
     }
 
     /// Counts a daemon start and returns the new epoch (first start: 1). Durable on return.
     pub fn next_epoch(&self) -> Result<u64, StorageError> {
         let epoch = self.increment(META_EPOCH)?;
-        self.db.flush()?;
+        self.db.flush().wrap_sled()?;
         Ok(epoch)
     }
 
@@ -103,15 +124,23 @@ impl Catalog {
     }
 
     fn increment(&self, key: &str) -> Result<u64, StorageError> {
-        let new = self.meta.update_and_fetch(key, |old| {
-            let n = old.and_then(decode_u64).unwrap_or(0);
-            Some((n + 1).to_be_bytes().to_vec())
-        })?;
+        let new = self
+            .meta
+            .update_and_fetch(key, |old| {
+                let n = old.and_then(decode_u64).unwrap_or(0);
+                Some((n + 1).to_be_bytes().to_vec())
+            })
+            .wrap_sled()?;
         Ok(new.as_deref().and_then(decode_u64).unwrap_or(0))
     }
 
     fn meta_u64(&self, key: &str) -> Result<Option<u64>, StorageError> {
-        Ok(self.meta.get(key)?.as_deref().and_then(decode_u64))
+        Ok(self
+            .meta
+            .get(key)
+            .wrap_sled()?
+            .as_deref()
+            .and_then(decode_u64))
     }
 }
 
@@ -134,7 +163,7 @@ fn decode_all<T: DeserializeOwned>(
 ) -> Result<Vec<T>, StorageError> {
     tree.iter()
         .values()
-        .map(|v| decode(name, &v?))
+        .map(|v| decode(name, &v.wrap_sled()?))
         .collect::<Result<Vec<T>, StorageError>>()
 }
 

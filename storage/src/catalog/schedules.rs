@@ -1,7 +1,7 @@
 //! Backup schedules, keyed by database and schedule name (`<db> NUL <name>`), so the
 //! schedules of one database are one prefix scan.
 
-use super::{Catalog, decode, decode_all, encode};
+use super::{Catalog, WrapSled, decode, decode_all, encode};
 use crate::error::StorageError;
 use crate::records::ScheduleRecord;
 
@@ -21,7 +21,8 @@ impl Catalog {
     /// The schedule `name` of database `db`.
     pub fn schedule(&self, db: &str, name: &str) -> Result<Option<ScheduleRecord>, StorageError> {
         self.schedules
-            .get(key(db, name))?
+            .get(key(db, name))
+            .wrap_sled()?
             .map(|v| decode("schedules", &v))
             .transpose()
     }
@@ -36,7 +37,7 @@ impl Catalog {
         self.schedules
             .scan_prefix(prefix(db))
             .values()
-            .map(|v| decode("schedules", &v?))
+            .map(|v| decode("schedules", &v.wrap_sled()?))
             .collect()
     }
 
@@ -47,7 +48,8 @@ impl Catalog {
                 key(&record.db, &record.name),
                 None::<&[u8]>,
                 Some(encode(record)),
-            )?
+            )
+            .wrap_sled()?
             .map_err(|_| {
                 StorageError::Conflict(format!(
                     "database '{}' already has a schedule '{}'",
@@ -65,14 +67,15 @@ impl Catalog {
     ) -> Result<Option<ScheduleRecord>, StorageError> {
         let key = key(db, name);
         loop {
-            let Some(old) = self.schedules.get(&key)? else {
+            let Some(old) = self.schedules.get(&key).wrap_sled()? else {
                 return Ok(None);
             };
             let mut record: ScheduleRecord = decode("schedules", &old)?;
             change(&mut record);
-            let swapped =
-                self.schedules
-                    .compare_and_swap(&key, Some(&old), Some(encode(&record)))?;
+            let swapped = self
+                .schedules
+                .compare_and_swap(&key, Some(&old), Some(encode(&record)))
+                .wrap_sled()?;
             if swapped.is_ok() {
                 return Ok(Some(record));
             }
@@ -86,7 +89,8 @@ impl Catalog {
         name: &str,
     ) -> Result<Option<ScheduleRecord>, StorageError> {
         self.schedules
-            .remove(key(db, name))?
+            .remove(key(db, name))
+            .wrap_sled()?
             .map(|v| decode("schedules", &v))
             .transpose()
     }
@@ -94,7 +98,7 @@ impl Catalog {
     /// Removes every schedule of database `db` (when the database is deleted).
     pub fn remove_schedules_of(&self, db: &str) -> Result<(), StorageError> {
         for key in self.schedules.scan_prefix(prefix(db)).keys() {
-            self.schedules.remove(key?)?;
+            self.schedules.remove(key.wrap_sled()?).wrap_sled()?;
         }
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! Users, keyed by name.
 
-use super::{Catalog, decode, encode};
+use super::{Catalog, WrapSled, decode, encode};
 use crate::error::StorageError;
 use crate::records::UserRecord;
 
@@ -8,14 +8,15 @@ impl Catalog {
     /// The user called `name`.
     pub fn user(&self, name: &str) -> Result<Option<UserRecord>, StorageError> {
         self.users
-            .get(name)?
+            .get(name)
+            .wrap_sled()?
             .map(|v| decode("users", &v))
             .transpose()
     }
 
     /// Adds or replaces a user.
     pub fn put_user(&self, user: &UserRecord) -> Result<(), StorageError> {
-        self.users.insert(&user.name, encode(user))?;
+        self.users.insert(&user.name, encode(user)).wrap_sled()?;
         Ok(())
     }
 

@@ -1,6 +1,6 @@
 //! Archive volumes (local and remote share one ID and name space), keyed by big-endian ID.
 
-use super::{Catalog, decode, decode_all, encode};
+use super::{Catalog, WrapSled, decode, decode_all, encode};
 use crate::error::StorageError;
 use crate::records::VolumeRecord;
 
@@ -11,7 +11,8 @@ impl Catalog {
     /// The volume with ID `id`.
     pub fn volume(&self, id: u32) -> Result<Option<VolumeRecord>, StorageError> {
         self.volumes
-            .get(id.to_be_bytes())?
+            .get(id.to_be_bytes())
+            .wrap_sled()?
             .map(|v| decode("volumes", &v))
             .transpose()
     }
@@ -59,14 +60,17 @@ impl Catalog {
                 record.name, other.id
             )));
         }
-        self.volumes.insert(id.to_be_bytes(), encode(&record))?;
+        self.volumes
+            .insert(id.to_be_bytes(), encode(&record))
+            .wrap_sled()?;
         Ok(record)
     }
 
     /// Removes a volume record; returns it if it existed.
     pub fn remove_volume(&self, id: u32) -> Result<Option<VolumeRecord>, StorageError> {
         self.volumes
-            .remove(id.to_be_bytes())?
+            .remove(id.to_be_bytes())
+            .wrap_sled()?
             .map(|v| decode("volumes", &v))
             .transpose()
     }

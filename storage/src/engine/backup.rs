@@ -23,7 +23,7 @@ use bytes::Bytes;
 use tokio_util::sync::CancellationToken;
 
 use super::backup_check::{totals, validate};
-use super::backup_node::{FileToRead, NodeWrite, write_node};
+use super::backup_node::{FileToRead, NodeStats, NodeWrite, write_node};
 use super::error::{EngineError, EngineResult};
 use super::load::load_manifests;
 use super::pipeline::default_workers;
@@ -31,7 +31,7 @@ use super::progress::{Phase, Progress};
 use super::tree::scan;
 use crate::archive::{
     BackupKeys, BackupRef, ChunkHash, ChunkRef, Compression, Entry, EntryKind, MANIFEST_FORMAT,
-    Manifest, ManifestInfo, STATUS_FORMAT, StatusMarker,
+    Manifest, ManifestInfo, STATUS_FORMAT, StatusMarker, layout,
 };
 use crate::volume::{ArchiveVolume, Prefix};
 
@@ -145,10 +145,8 @@ fn check_plan(plan: &BackupPlan) -> EngineResult<BackupKeys> {
             if m.db != plan.db || m.level + 1 != l || m.nodes != plan.nodes.len() {
                 return Err(EngineError::MissingBase {
                     detail: format!(
-                        "{}/id_{}/level_{} ({} nodes) cannot be the base of level {l} of {} ({} nodes)",
-                        m.db,
-                        m.bid,
-                        m.level,
+                        "{} ({} nodes) cannot be the base of level {l} of {} ({} nodes)",
+                        layout::backup_dir(&m.db, m.bid, m.level),
                         m.nodes,
                         plan.db,
                         plan.nodes.len()
@@ -264,15 +262,7 @@ async fn run(
     cancel: &CancellationToken,
 ) -> EngineResult<BackupSummary> {
     progress.set_phase(Phase::Protect);
-    let mut nodes = Vec::with_capacity(plan.nodes.len());
-    for (k, dir) in plan.nodes.iter().enumerate() {
-        let (dir, token) = (dir.clone(), cancel.clone());
-        let entries = tokio::task::spawn_blocking(move || scan(&dir, &token))
-            .await
-            .map_err(|e| EngineError::Internal(format!("scan task: {e}")))??;
-        let base = plan.base.as_ref().map(|b| &b.manifests[k]);
-        nodes.push(plan_node(entries, base, plan.full_read));
-    }
+    let mut nodes = scan_nodes(plan, cancel).await?;
     let files_read: u64 = nodes.iter().map(|n| n.files.len() as u64).sum();
     let bytes_to_read = nodes
         .iter()
@@ -282,6 +272,56 @@ async fn run(
     progress.set_totals(bytes_to_read, files_read);
 
     progress.set_phase(Phase::Write);
+    let stats = write_data(volume, plan, keys, &mut nodes, progress, cancel).await?;
+    // Data objects are durable; only now may manifests point into them.
+    let (manifests, infos) = write_manifests(volume, plan, keys, nodes, &stats, cancel).await?;
+
+    progress.set_phase(Phase::Validate);
+    let marker = status_marker(plan, &manifests, &stats, infos);
+    validate(volume, keys, &marker, &manifests).await?;
+
+    // The commit point. Cancellation is honoured up to here and not after: once the marker
+    // is durable the backup exists and an abort would have to delete a good backup.
+    check_cancel(cancel)?;
+    progress.set_phase(Phase::Unprotect);
+    let json = marker
+        .encode()
+        .map_err(|e| EngineError::Internal(format!("encoding status marker: {e}")))?;
+    volume.put(&keys.status()?, Bytes::from(json)).await?;
+    progress.finish();
+    Ok(BackupSummary {
+        files_read,
+        files_reused: marker.totals.files.saturating_sub(files_read),
+        marker,
+        elapsed: Duration::ZERO,
+    })
+}
+
+/// Step 1: scans every node directory (blocking file-system work, off the runtime's
+/// threads) and decides per file whether it must be read.
+async fn scan_nodes(plan: &BackupPlan, cancel: &CancellationToken) -> EngineResult<Vec<NodePlan>> {
+    let mut nodes = Vec::with_capacity(plan.nodes.len());
+    for (k, dir) in plan.nodes.iter().enumerate() {
+        let (dir, token) = (dir.clone(), cancel.clone());
+        let entries = tokio::task::spawn_blocking(move || scan(&dir, &token))
+            .await
+            .map_err(|e| EngineError::Internal(format!("scan task: {e}")))??;
+        let base = plan.base.as_ref().map(|b| &b.manifests[k]);
+        nodes.push(plan_node(entries, base, plan.full_read));
+    }
+    Ok(nodes)
+}
+
+/// Step 2: the data object of every node, one node after the other; each node's entries
+/// get the refs of the chunks written for them.
+async fn write_data(
+    volume: &dyn ArchiveVolume,
+    plan: &BackupPlan,
+    keys: &BackupKeys,
+    nodes: &mut [NodePlan],
+    progress: &Arc<Progress>,
+    cancel: &CancellationToken,
+) -> EngineResult<Vec<NodeStats>> {
     let workers = plan.threads.unwrap_or_else(default_workers).max(1);
     let mut stats = Vec::with_capacity(nodes.len());
     for (k, node) in nodes.iter_mut().enumerate() {
@@ -299,8 +339,18 @@ async fn run(
         let files = std::mem::take(&mut node.files);
         stats.push(write_node(volume, &job, files, &mut node.entries).await?);
     }
+    Ok(stats)
+}
 
-    // Data objects are durable; only now may manifests point into them.
+/// Step 3: the manifest of every node, with what the status marker records about it.
+async fn write_manifests(
+    volume: &dyn ArchiveVolume,
+    plan: &BackupPlan,
+    keys: &BackupKeys,
+    nodes: Vec<NodePlan>,
+    stats: &[NodeStats],
+    cancel: &CancellationToken,
+) -> EngineResult<(Vec<Manifest>, Vec<ManifestInfo>)> {
     let mut manifests = Vec::with_capacity(nodes.len());
     let mut infos = Vec::with_capacity(nodes.len());
     for (k, node) in nodes.into_iter().enumerate() {
@@ -326,9 +376,17 @@ async fn run(
         volume.put(&keys.manifest(k)?, Bytes::from(bytes)).await?;
         manifests.push(m);
     }
+    Ok((manifests, infos))
+}
 
-    progress.set_phase(Phase::Validate);
-    let marker = StatusMarker {
+/// The status marker that commits this backup once it is written.
+fn status_marker(
+    plan: &BackupPlan,
+    manifests: &[Manifest],
+    stats: &[NodeStats],
+    infos: Vec<ManifestInfo>,
+) -> StatusMarker {
+    StatusMarker {
         format: STATUS_FORMAT,
         db: plan.db.clone(),
         bid: plan.bid,
@@ -345,26 +403,9 @@ async fn run(
         committed_at: SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
-        totals: totals(&manifests, &stats),
+        totals: totals(manifests, stats),
         manifests: infos,
-    };
-    validate(volume, keys, &marker, &manifests).await?;
-
-    // The commit point. Cancellation is honoured up to here and not after: once the marker
-    // is durable the backup exists and an abort would have to delete a good backup.
-    check_cancel(cancel)?;
-    progress.set_phase(Phase::Unprotect);
-    let json = marker
-        .encode()
-        .map_err(|e| EngineError::Internal(format!("encoding status marker: {e}")))?;
-    volume.put(&keys.status()?, Bytes::from(json)).await?;
-    progress.finish();
-    Ok(BackupSummary {
-        files_read,
-        files_reused: marker.totals.files.saturating_sub(files_read),
-        marker,
-        elapsed: Duration::ZERO,
-    })
+    }
 }
 
 fn check_cancel(cancel: &CancellationToken) -> EngineResult<()> {

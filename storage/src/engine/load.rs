@@ -91,8 +91,9 @@ pub async fn load_chain(
         if base.level + 1 != top.level || chain.len() > 10 {
             return Err(EngineError::MissingBase {
                 detail: format!(
-                    "backup {}/id_{}/level_{} names a base of level {}",
-                    top.db, top.bid, top.level, base.level
+                    "backup {} names a base of level {}",
+                    layout::backup_dir(&top.db, top.bid, top.level),
+                    base.level
                 ),
             });
         }
@@ -102,8 +103,8 @@ pub async fn load_chain(
             Err(EngineError::Volume(VolumeError::NotFound { .. })) => {
                 return Err(EngineError::MissingBase {
                     detail: format!(
-                        "{db}/id_{}/level_{} is not on the volume",
-                        base.bid, base.level
+                        "{} is not on the volume",
+                        layout::backup_dir(&db, base.bid, base.level)
                     ),
                 });
             }

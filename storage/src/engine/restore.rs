@@ -27,7 +27,7 @@ use super::pipeline::default_workers;
 use super::progress::{Phase, Progress};
 use super::restore_files::write_files;
 use super::tree::scan;
-use crate::archive::{EntryKind, Manifest, StatusMarker};
+use crate::archive::{EntryKind, Manifest, StatusMarker, layout};
 use crate::volume::{ArchiveVolume, ObjectKey};
 
 /// Outcome of a successful restore.
@@ -62,8 +62,8 @@ fn check_chain(chain: &[StatusMarker], targets: &[PathBuf]) -> EngineResult<()> 
         {
             return Err(EngineError::MissingBase {
                 detail: format!(
-                    "the chain of {}/id_{}/level_{} is incomplete at level {i}",
-                    top.db, top.bid, top.level
+                    "the chain of {} is incomplete at level {i}",
+                    layout::backup_dir(&top.db, top.bid, top.level)
                 ),
             });
         }

@@ -17,7 +17,7 @@ use bytes::Bytes;
 use tokio_util::sync::CancellationToken;
 
 use super::error::{EngineError, EngineResult};
-use super::pipeline::{self, Drain};
+use super::pipeline::{self, Drain, Feeder};
 use super::progress::Progress;
 use super::tree::system_time;
 use crate::archive::{ChunkHash, ChunkRef, EntryKind, Manifest};
@@ -87,57 +87,7 @@ pub(crate) async fn write_files(
         );
         tokio::task::spawn_blocking(move || write_loop(drain, &m, &d, &p, &c))
     };
-    let produced = async {
-        for (i, e) in manifest.entries.iter().enumerate() {
-            if e.kind != EntryKind::File {
-                continue;
-            }
-            feeder
-                .pass(Piece::Start(i))
-                .await
-                .map_err(|_| EngineError::Aborted)?;
-            for r in &e.chunks {
-                if cancel.is_cancelled() {
-                    return Err(EngineError::Aborted);
-                }
-                let file = || dir.join(e.rel_path()).display().to_string();
-                let key =
-                    data_keys
-                        .get(&(r.bid, r.level))
-                        .ok_or_else(|| EngineError::MissingBase {
-                            detail: format!(
-                                "{} needs backup id_{}/level_{}, which is not in the chain",
-                                file(),
-                                r.bid,
-                                r.level
-                            ),
-                        })?;
-                let stored = match volume
-                    .get_range(key, r.offset..r.offset + r.stored_len)
-                    .await
-                {
-                    Ok(b) => b,
-                    Err(e @ (VolumeError::NotFound { .. } | VolumeError::OutOfRange { .. })) => {
-                        return Err(EngineError::Corrupt {
-                            file: file(),
-                            detail: e.to_string(),
-                        });
-                    }
-                    Err(e) => return Err(e.into()),
-                };
-                feeder
-                    .submit((r.clone(), stored))
-                    .await
-                    .map_err(|_| EngineError::Aborted)?;
-            }
-            feeder
-                .pass(Piece::End(i))
-                .await
-                .map_err(|_| EngineError::Aborted)?;
-        }
-        Ok(())
-    }
-    .await;
+    let produced = feed_chunks(volume, &manifest, &dir, data_keys, &feeder, cancel).await;
     // Ends the stream: the writer drains what is queued and returns.
     drop(feeder);
     let written = writer
@@ -148,6 +98,76 @@ pub(crate) async fn write_files(
         (Err(EngineError::Aborted), Err(e)) if !cancel.is_cancelled() => Err(e),
         (Err(e), _) | (Ok(()), Err(e)) => Err(e),
         (Ok(()), Ok(n)) => Ok(n),
+    }
+}
+
+/// The producer: every stored chunk of every file, in file order, framed by the file's
+/// start and end so the writer knows where one file ends.
+async fn feed_chunks(
+    volume: &dyn ArchiveVolume,
+    manifest: &Manifest,
+    dir: &Path,
+    data_keys: &HashMap<(u64, u8), ObjectKey>,
+    feeder: &Feeder<(ChunkRef, Bytes), Piece>,
+    cancel: &CancellationToken,
+) -> EngineResult<()> {
+    for (i, e) in manifest.entries.iter().enumerate() {
+        if e.kind != EntryKind::File {
+            continue;
+        }
+        feeder
+            .pass(Piece::Start(i))
+            .await
+            .map_err(|_| EngineError::Aborted)?;
+        for r in &e.chunks {
+            if cancel.is_cancelled() {
+                return Err(EngineError::Aborted);
+            }
+            let file = || dir.join(e.rel_path()).display().to_string();
+            let stored = read_stored_chunk(volume, data_keys, r, file).await?;
+            feeder
+                .submit((r.clone(), stored))
+                .await
+                .map_err(|_| EngineError::Aborted)?;
+        }
+        feeder
+            .pass(Piece::End(i))
+            .await
+            .map_err(|_| EngineError::Aborted)?;
+    }
+    Ok(())
+}
+
+/// The stored (compressed) bytes of chunk `r`, from the data object of the backup of
+/// the chain that holds it. `file` names the file being restored, for errors.
+async fn read_stored_chunk(
+    volume: &dyn ArchiveVolume,
+    data_keys: &HashMap<(u64, u8), ObjectKey>,
+    r: &ChunkRef,
+    file: impl Fn() -> String,
+) -> EngineResult<Bytes> {
+    let key = data_keys
+        .get(&(r.bid, r.level))
+        .ok_or_else(|| EngineError::MissingBase {
+            detail: format!(
+                "{} needs backup id_{}/level_{}, which is not in the chain",
+                file(),
+                r.bid,
+                r.level
+            ),
+        })?;
+    match volume
+        .get_range(key, r.offset..r.offset + r.stored_len)
+        .await
+    {
+        Ok(b) => Ok(b),
+        Err(e @ (VolumeError::NotFound { .. } | VolumeError::OutOfRange { .. })) => {
+            Err(EngineError::Corrupt {
+                file: file(),
+                detail: e.to_string(),
+            })
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
