@@ -46,6 +46,7 @@ struct FileConfig {
     no_demo: Option<bool>,
     demo_size: Option<String>,
     job_retention_days: Option<u32>,
+    schedule_time_zone: Option<String>,
 }
 
 /// The daemon's effective configuration.
@@ -67,6 +68,8 @@ pub struct Config {
     pub admin_password: Option<String>,
     /// Days job records are kept.
     pub job_retention_days: u32,
+    /// IANA time zone backup schedules are read in; `None`: `TZ`, else UTC.
+    pub schedule_time_zone: Option<String>,
 }
 
 impl Config {
@@ -81,6 +84,7 @@ impl Config {
             demo_size: 256 << 20,
             admin_password: None,
             job_retention_days: 7,
+            schedule_time_zone: None,
         }
     }
 
@@ -112,6 +116,9 @@ impl Config {
         }
         if let Some(days) = file.job_retention_days {
             config.job_retention_days = days;
+        }
+        if let Some(zone) = file.schedule_time_zone {
+            config.schedule_time_zone = Some(zone);
         }
         config.admin_password = std::env::var("CONFD_ADMIN_PASSWORD")
             .ok()

@@ -25,8 +25,9 @@ use axum::routing::get;
 use axum_server::Handle;
 use axum_server::accept::NoDelayAcceptor;
 use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
-use confd_jobs::{Dispatcher, Services, client_settings};
+use confd_jobs::{Dispatcher, Services, client_settings, schedule};
 use confd_storage::Catalog;
+use tokio_util::sync::CancellationToken;
 use tower_http::catch_panic::CatchPanicLayer;
 
 pub use config::Config;
@@ -50,6 +51,7 @@ pub struct Daemon {
     pub services: Arc<Services>,
     servers: Servers,
     housekeeping: tokio::task::AbortHandle,
+    schedules: CancellationToken,
 }
 
 /// Prepares the state directory, binds the listeners and starts serving.
@@ -57,6 +59,13 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     // One crypto provider for the whole process; a second install is harmless.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let prepared = prepare_and_recover(&config).await?;
+    if let Some(zone) = &config.schedule_time_zone {
+        prepared
+            .services
+            .schedules
+            .set_time_zone(zone)
+            .map_err(|e| anyhow::anyhow!("schedule_time_zone: {e}"))?;
+    }
     let dispatcher = Arc::new(Dispatcher::new(prepared.services.clone(), prepared.epoch));
     let http_metrics = monitor::HttpMetrics::default();
     let mut servers = Servers::default();
@@ -80,6 +89,8 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
 
     let housekeeping =
         spawn_job_record_pruning(prepared.services.catalog.clone(), config.job_retention_days);
+    let schedules = CancellationToken::new();
+    schedule::runner::spawn(dispatcher.clone(), schedules.clone());
     write_client_settings(&config, &prepared, xmlrpc_addr, rest_addr)?;
     tracing::info!(%xmlrpc_addr, %rest_addr, %metrics_addr, state_dir = %config.state_dir.display(), "confd is serving");
 
@@ -92,6 +103,7 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
         services: prepared.services,
         servers,
         housekeeping,
+        schedules,
     })
 }
 
@@ -250,6 +262,8 @@ impl Daemon {
             h.graceful_shutdown(Some(Duration::from_secs(5)));
         }
         self.housekeeping.abort();
+        // No scheduled backup may start once the running ones are being stopped.
+        self.schedules.cancel();
         self.services.backups.shutdown().await;
         while let Some(result) = self.servers.tasks.join_next().await {
             result.context("server task")?.context("server")?;
