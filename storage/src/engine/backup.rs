@@ -263,7 +263,7 @@ async fn run(
     progress: &Arc<Progress>,
     cancel: &CancellationToken,
 ) -> EngineResult<BackupSummary> {
-    progress.set_phase(Phase::Protect);
+    progress.set_phase(Phase::Protect).await;
     let mut nodes = Vec::with_capacity(plan.nodes.len());
     for (k, dir) in plan.nodes.iter().enumerate() {
         let (dir, token) = (dir.clone(), cancel.clone());
@@ -281,7 +281,7 @@ async fn run(
         .sum();
     progress.set_totals(bytes_to_read, files_read);
 
-    progress.set_phase(Phase::Write);
+    progress.set_phase(Phase::Write).await;
     let workers = plan.threads.unwrap_or_else(default_workers).max(1);
     let mut stats = Vec::with_capacity(nodes.len());
     for (k, node) in nodes.iter_mut().enumerate() {
@@ -327,7 +327,7 @@ async fn run(
         manifests.push(m);
     }
 
-    progress.set_phase(Phase::Validate);
+    progress.set_phase(Phase::Validate).await;
     let marker = StatusMarker {
         format: STATUS_FORMAT,
         db: plan.db.clone(),
@@ -352,13 +352,14 @@ async fn run(
 
     // The commit point. Cancellation is honoured up to here and not after: once the marker
     // is durable the backup exists and an abort would have to delete a good backup.
+    progress.before_status_marker().await;
     check_cancel(cancel)?;
-    progress.set_phase(Phase::Unprotect);
+    progress.set_phase(Phase::Unprotect).await;
     let json = marker
         .encode()
         .map_err(|e| EngineError::Internal(format!("encoding status marker: {e}")))?;
     volume.put(&keys.status()?, Bytes::from(json)).await?;
-    progress.finish();
+    progress.finish().await;
     Ok(BackupSummary {
         files_read,
         files_reused: marker.totals.files.saturating_sub(files_read),
