@@ -3,9 +3,11 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use clap::Parser;
+use confd_jobs::supervisor::OperationHooks;
 use serde::Deserialize;
 
 /// `confd`: a backup service with the interface of Exasol's ConfD.
@@ -67,6 +69,9 @@ pub struct Config {
     pub admin_password: Option<String>,
     /// Days job records are kept.
     pub job_retention_days: u32,
+    /// Engine hooks for backups and restores, for programs that embed the daemon (the
+    /// test kit holds operations at named points); no flag or file sets them.
+    pub engine_hooks: Option<Arc<dyn OperationHooks>>,
 }
 
 impl Config {
@@ -81,6 +86,7 @@ impl Config {
             demo_size: 256 << 20,
             admin_password: None,
             job_retention_days: 7,
+            engine_hooks: None,
         }
     }
 
