@@ -8,7 +8,9 @@
 mod backup;
 mod bad_input;
 mod monitoring;
+mod pause;
 mod python_examples;
 mod rest;
+mod restore;
 mod s3;
 mod xmlrpc;
