@@ -3,9 +3,11 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use clap::Parser;
+use confd_jobs::supervisor::OperationHooks;
 use serde::Deserialize;
 
 /// `confd`: a backup service with the interface of Exasol's ConfD.
@@ -70,6 +72,9 @@ pub struct Config {
     pub job_retention_days: u32,
     /// IANA time zone backup schedules are read in; `None`: `TZ`, else UTC.
     pub schedule_time_zone: Option<String>,
+    /// Engine hooks for backups and restores, for programs that embed the daemon (the
+    /// test kit holds operations at named points); no flag or file sets them.
+    pub engine_hooks: Option<Arc<dyn OperationHooks>>,
 }
 
 impl Config {
@@ -85,6 +90,7 @@ impl Config {
             admin_password: None,
             job_retention_days: 7,
             schedule_time_zone: None,
+            engine_hooks: None,
         }
     }
 

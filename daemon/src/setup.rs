@@ -52,10 +52,11 @@ pub fn prepare(config: &Config) -> anyhow::Result<Prepared> {
     }
     prune_job_records(&catalog, config.job_retention_days)?;
     let tls = tls::ensure(&dir.join("tls"))?;
-    let services = Arc::new(Services::new(
+    let services = Arc::new(Services::with_hooks(
         catalog.clone(),
         dir.clone(),
         env!("CARGO_PKG_VERSION").to_owned(),
+        config.engine_hooks.clone(),
     ));
 
     let mut new_admin_password = None;

@@ -10,7 +10,7 @@ use crate::auth::Authenticator;
 use crate::error::JobError;
 use crate::params::VolumeRef;
 use crate::schedule::Schedules;
-use crate::supervisor::Supervisor;
+use crate::supervisor::{OperationHooks, Supervisor};
 
 /// Shared state of the daemon, handed to every job.
 pub struct Services {
@@ -31,9 +31,19 @@ pub struct Services {
 impl Services {
     /// Builds the services over an open catalogue.
     pub fn new(catalog: Arc<Catalog>, state_dir: PathBuf, version: String) -> Self {
+        Self::with_hooks(catalog, state_dir, version, None)
+    }
+
+    /// Like [`new`](Self::new), with engine hooks for the backups and restores.
+    pub fn with_hooks(
+        catalog: Arc<Catalog>,
+        state_dir: PathBuf,
+        version: String,
+        hooks: Option<Arc<dyn OperationHooks>>,
+    ) -> Self {
         let auth = Arc::new(Authenticator::new(catalog.clone()));
         Services {
-            backups: Supervisor::new(catalog.clone()),
+            backups: Supervisor::with_hooks(catalog.clone(), hooks),
             catalog,
             state_dir,
             version,

@@ -177,12 +177,16 @@ async fn a_second_backup_with_the_same_id_is_refused_and_the_first_survives() {
     fx.restore(&s.marker, &fx.restore_dirs("r")).await.unwrap();
 }
 
-/// Records phases, to check their order.
-struct Phases(Mutex<Vec<Phase>>);
+/// Records phases and the status-marker point, to check their order.
+struct Phases(Mutex<Vec<Phase>>, Mutex<Vec<Phase>>);
 
 impl EngineHooks for Phases {
     fn on_phase(&self, p: Phase) {
         self.0.lock().unwrap().push(p);
+    }
+    fn before_status_marker(&self) {
+        let last = self.0.lock().unwrap().last().copied().unwrap();
+        self.1.lock().unwrap().push(last);
     }
 }
 
@@ -190,7 +194,7 @@ impl EngineHooks for Phases {
 async fn backup_and_restore_go_through_their_phases_in_order() {
     let fx = Fixture::new(1);
     fs::write(fx.nodes[0].join("a"), "a").unwrap();
-    let hooks = Arc::new(Phases(Mutex::new(Vec::new())));
+    let hooks = Arc::new(Phases(Mutex::new(Vec::new()), Mutex::new(Vec::new())));
     let progress = Arc::new(Progress::with_hooks(hooks.clone()));
     let plan = BackupPlan::full("DB1", 1, "202611251208", fx.nodes.clone());
     let s = engine::backup(&*fx.vol, &plan, &progress, &CancellationToken::new())
@@ -200,6 +204,11 @@ async fn backup_and_restore_go_through_their_phases_in_order() {
     assert_eq!(
         *hooks.0.lock().unwrap(),
         vec![Protect, Write, Validate, Unprotect, Done]
+    );
+    assert_eq!(
+        *hooks.1.lock().unwrap(),
+        vec![Validate],
+        "marker point after Validate"
     );
 
     hooks.0.lock().unwrap().clear();
@@ -215,4 +224,66 @@ async fn backup_and_restore_go_through_their_phases_in_order() {
     .await
     .unwrap();
     assert_eq!(*hooks.0.lock().unwrap(), vec![Read, Write, Verify, Done]);
+}
+
+/// Cancels when the backup is about to write its status marker.
+struct CancelBeforeMarker(CancellationToken);
+
+impl EngineHooks for CancelBeforeMarker {
+    fn before_status_marker(&self) {
+        self.0.cancel();
+    }
+}
+
+#[tokio::test]
+async fn cancel_just_before_the_status_marker_still_aborts_and_leaves_nothing() {
+    let fx = Fixture::new(2);
+    make_tree(&fx.nodes[0], 1);
+    make_tree(&fx.nodes[1], 2);
+    let cancel = CancellationToken::new();
+    let progress = Arc::new(Progress::with_hooks(Arc::new(CancelBeforeMarker(
+        cancel.clone(),
+    ))));
+    let plan = BackupPlan::full("DB1", 1, "202611251208", fx.nodes.clone());
+    let err = engine::backup(&*fx.vol, &plan, &progress, &cancel)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EngineError::Aborted), "{err}");
+    assert_eq!(object_keys(&*fx.vol).await, Vec::<String>::new());
+}
+
+/// Blocks in every hook until the test lets it go, as a test gate does.
+struct BlockUntil(Mutex<std::sync::mpsc::Receiver<()>>);
+
+impl EngineHooks for BlockUntil {
+    fn on_phase(&self, p: Phase) {
+        if p == Phase::Validate {
+            let waited = self.0.lock().unwrap().recv_timeout(Duration::from_secs(60));
+            assert!(
+                waited.is_ok(),
+                "the hook blocked the runtime: nobody released it"
+            );
+        }
+    }
+}
+
+/// A hook that blocks holds its own operation only: on a one-thread runtime, other tasks
+/// still run while it waits (it is not called on the runtime's worker).
+#[tokio::test(flavor = "current_thread")]
+async fn a_blocking_phase_hook_does_not_stall_the_runtime() {
+    let fx = Fixture::new(1);
+    fs::write(fx.nodes[0].join("a"), "a").unwrap();
+    let (release, held) = std::sync::mpsc::channel();
+    let progress = Arc::new(Progress::with_hooks(Arc::new(BlockUntil(Mutex::new(held)))));
+    let plan = BackupPlan::full("DB1", 1, "202611251208", fx.nodes.clone());
+    let cancel = CancellationToken::new();
+    let backup = engine::backup(&*fx.vol, &plan, &progress, &cancel);
+    let other_task = async {
+        while progress.snapshot().phase != Phase::Validate {
+            tokio::task::yield_now().await;
+        }
+        release.send(()).unwrap();
+    };
+    let (summary, ()) = tokio::join!(backup, other_task);
+    assert_eq!(summary.unwrap().marker.level, 0);
 }

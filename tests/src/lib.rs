@@ -1,7 +1,9 @@
 //! Test kit of confd-rs: [`TestDaemon`] runs the real daemon in-process on port 0 with a
 //! temporary state directory (ready by construction, no sleeps, no fixed ports), and
-//! helpers run the real clients against it: Python's `xmlrpc.client`, `curl`, the
-//! `python-examples/` programs.
+//! helpers run the real clients against it: Python's `xmlrpc.client` (after
+//! [`PYTHON_PRELUDE`]), `curl`, the `python-examples/` programs. [`TestDaemon::pause`]
+//! holds a backup or restore at a named point, so a test acts on it while it certainly
+//! runs.
 
 // A test kit that cannot set up should stop the test loudly, so it may panic.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
@@ -9,7 +11,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 
 use confd_daemon::Config;
@@ -17,6 +19,11 @@ use confd_daemon::Config;
 /// Admin password of every test daemon.
 pub const PASSWORD: &str = "test-password-123";
 pub mod bench;
+
+/// The Python every suite's snippets run after (`prelude.py`): the connection as
+/// Exasol's examples build it and the helpers `connect`, `job`, `ok`, `wait`, `ids`,
+/// `rest`.
+pub const PYTHON_PRELUDE: &str = include_str!("prelude.py");
 
 /// Demo data size of test daemons (small: tests are about behaviour, `bench` about speed).
 pub const TEST_DEMO_SIZE: u64 = 8 << 20;
@@ -30,6 +37,7 @@ pub struct TestDaemon {
     state_dir: PathBuf,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
+    breakpoints: Arc<Breakpoints>,
     _temp: Option<tempfile::TempDir>,
 }
 
@@ -58,6 +66,8 @@ impl TestDaemon {
         config.metrics_listen = SocketAddr::from(([127, 0, 0, 1], 0));
         config.demo_size = TEST_DEMO_SIZE;
         config.admin_password = Some(PASSWORD.into());
+        let breakpoints = Arc::new(Breakpoints::default());
+        config.engine_hooks = Some(breakpoints.clone());
         adjust(&mut config);
 
         let (ready_tx, ready_rx) = mpsc::channel();
@@ -96,8 +106,15 @@ impl TestDaemon {
             state_dir: state_dir.to_path_buf(),
             stop: Some(stop_tx),
             thread: Some(thread),
+            breakpoints,
             _temp: None,
         }
+    }
+
+    /// Arms `pause`: the operation it selects will be held at its point until the
+    /// returned gate is released (or dropped, or the operation is aborted).
+    pub fn pause(&self, pause: Pause) -> Gate {
+        self.breakpoints.arm(pause)
     }
 
     /// `https://127.0.0.1:<port>`.
@@ -176,16 +193,13 @@ impl TestDaemon {
         ]
     }
 
-    /// Runs Python code with the client environment; `proxy` in the code is a ready
-    /// `xmlrpc.client.ServerProxy` (unverified context, `allow_none=True`, as Exasol's
-    /// examples do).
+    /// Runs Python code after [`PYTHON_PRELUDE`] with the client environment: `proxy` is
+    /// a ready `xmlrpc.client.ServerProxy`, `connect`, `job`, `ok`, `wait`, `ids` and
+    /// `rest` are there.
     pub fn python(&self, code: &str) -> Output {
-        let prelude = "import os, ssl, json, xmlrpc.client\n\
-            _u = os.environ['CONFD_URL'].replace('https://', 'https://%s:%s@' % (os.environ['CONFD_USER'], os.environ['CONFD_PASSWORD']))\n\
-            proxy = xmlrpc.client.ServerProxy(_u, context=ssl._create_unverified_context(), allow_none=True)\n";
         Command::new("python3")
             .arg("-c")
-            .arg(format!("{prelude}{code}"))
+            .arg(format!("{PYTHON_PRELUDE}{code}"))
             .envs(self.client_env())
             .output()
             .expect("python3 runs")
@@ -250,7 +264,10 @@ pub fn stdout_ok(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+mod pause;
 mod s3_server;
 mod tree_hash;
+use pause::Breakpoints;
+pub use pause::{Gate, Pause, PausePoint, Phase};
 pub use s3_server::{S3_ACCESS_KEY, S3_SECRET_KEY, S3Server};
 pub use tree_hash::tree_hash;

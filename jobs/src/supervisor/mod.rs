@@ -3,9 +3,11 @@
 //! `db_backup_progress` reads from memory without touching the volume.
 //!
 //! Only this module knows tokens and tasks exist; jobs call `start_backup`,
-//! `start_restore`, `abort` and `progress`.
+//! `start_restore`, `abort` and `progress`. An [`OperationHooks`] given at construction
+//! picks engine hooks per operation (tests hold one at a named point).
 
 mod claims;
+mod hooks;
 mod task;
 mod view;
 
@@ -31,6 +33,7 @@ use crate::stats::OperationCounters;
 
 pub use claims::Claim;
 use claims::{protected_by, refuse_if_claimed};
+pub use hooks::OperationHooks;
 pub use view::ProgressView;
 
 /// A backup to start.
@@ -79,11 +82,17 @@ pub struct Supervisor {
     claimed: Mutex<HashSet<BackupKey>>,
     tracker: TaskTracker,
     root: CancellationToken,
+    hooks: Option<Arc<dyn OperationHooks>>,
 }
 
 impl Supervisor {
     /// A supervisor with nothing running.
     pub fn new(catalog: Arc<Catalog>) -> Arc<Self> {
+        Self::with_hooks(catalog, None)
+    }
+
+    /// A supervisor whose operations get their engine hooks from `hooks`.
+    pub fn with_hooks(catalog: Arc<Catalog>, hooks: Option<Arc<dyn OperationHooks>>) -> Arc<Self> {
         Arc::new(Supervisor {
             catalog,
             counters: OperationCounters::default(),
@@ -91,6 +100,7 @@ impl Supervisor {
             claimed: Mutex::new(HashSet::new()),
             tracker: TaskTracker::new(),
             root: CancellationToken::new(),
+            hooks,
         })
     }
 
@@ -308,9 +318,14 @@ impl Supervisor {
         op: OperationRecord,
         protected: HashSet<BackupKey>,
     ) -> Arc<ActiveOperation> {
+        let cancel = self.root.child_token();
+        let progress = match self.hooks.as_ref().and_then(|h| h.hooks_for(&op, &cancel)) {
+            Some(hooks) => Progress::with_hooks(hooks),
+            None => Progress::new(),
+        };
         let run = Arc::new(ActiveOperation {
-            progress: Arc::new(Progress::new()),
-            cancel: self.root.child_token(),
+            progress: Arc::new(progress),
+            cancel,
             protected,
             done: watch::channel(false).0,
             op,

@@ -56,7 +56,7 @@ pub(super) async fn run_backup(sup: Arc<Supervisor>, run: Arc<ActiveOperation>, 
             }
             match committed {
                 Ok(()) => {
-                    run.progress.set_phase(Phase::CleanUp);
+                    run.progress.set_phase(Phase::CleanUp).await;
                     clean_up_expired(&sup, &job).await;
                     op.state = OperationState::Finished;
                 }

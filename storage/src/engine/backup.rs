@@ -261,7 +261,7 @@ async fn run(
     progress: &Arc<Progress>,
     cancel: &CancellationToken,
 ) -> EngineResult<BackupSummary> {
-    progress.set_phase(Phase::Protect);
+    progress.set_phase(Phase::Protect).await;
     let mut nodes = scan_nodes(plan, cancel).await?;
     let files_read: u64 = nodes.iter().map(|n| n.files.len() as u64).sum();
     let bytes_to_read = nodes
@@ -271,24 +271,25 @@ async fn run(
         .sum();
     progress.set_totals(bytes_to_read, files_read);
 
-    progress.set_phase(Phase::Write);
+    progress.set_phase(Phase::Write).await;
     let stats = write_data(volume, plan, keys, &mut nodes, progress, cancel).await?;
     // Data objects are durable; only now may manifests point into them.
     let (manifests, infos) = write_manifests(volume, plan, keys, nodes, &stats, cancel).await?;
 
-    progress.set_phase(Phase::Validate);
+    progress.set_phase(Phase::Validate).await;
     let marker = status_marker(plan, &manifests, &stats, infos);
     validate(volume, keys, &marker, &manifests).await?;
 
     // The commit point. Cancellation is honoured up to here and not after: once the marker
     // is durable the backup exists and an abort would have to delete a good backup.
+    progress.before_status_marker().await;
     check_cancel(cancel)?;
-    progress.set_phase(Phase::Unprotect);
+    progress.set_phase(Phase::Unprotect).await;
     let json = marker
         .encode()
         .map_err(|e| EngineError::Internal(format!("encoding status marker: {e}")))?;
     volume.put(&keys.status()?, Bytes::from(json)).await?;
-    progress.finish();
+    progress.finish().await;
     Ok(BackupSummary {
         files_read,
         files_reused: marker.totals.files.saturating_sub(files_read),

@@ -8,7 +8,8 @@
 //!   committed backups back (for incrementals, restores and imports).
 //!
 //! Callers pass an `Arc<`[`Progress`]`>` they can poll at any time and a
-//! `CancellationToken`, checked between chunks.
+//! `CancellationToken`, checked between chunks. A `Progress` may carry [`EngineHooks`],
+//! called at phase changes, per chunk and before the status marker (tests pause there).
 //!
 //! [`ArchiveVolume`]: crate::volume::ArchiveVolume
 

@@ -54,14 +54,20 @@ impl Phase {
     }
 }
 
-/// Callbacks at precise points of an operation, for tests (pause, cancel, modify a file)
-/// and for callers that want events instead of polling. Called on engine threads: keep
-/// them short unless the point is to block.
+/// Callbacks at precise points of an operation: tests hold an operation there (pause,
+/// cancel, modify a file) without racing it; callers may also use them as events. Every
+/// call runs on a thread that may block (the engine's reader or writer thread, or tokio's
+/// blocking pool for phase changes), never on a runtime worker, so a hook that waits holds
+/// only its own operation. A hook that blocks must give up once the operation is
+/// cancelled, or an abort waits for it.
 pub trait EngineHooks: Send + Sync {
     /// The operation entered `phase`.
     fn on_phase(&self, _phase: Phase) {}
     /// A chunk of `file` starting at byte `offset` was read (backup) or written (restore).
     fn on_chunk(&self, _file: &Path, _offset: u64) {}
+    /// A backup is written and validated; its status marker (the commit) comes next.
+    /// The last point at which a cancellation still aborts the backup.
+    fn before_status_marker(&self) {}
 }
 
 /// Counters of one operation; share it as `Arc<Progress>` between the engine and readers.
@@ -143,15 +149,30 @@ impl Progress {
         }
     }
 
-    /// Enters `phase` (also usable by callers, e.g. for [`Phase::CleanUp`]).
-    pub fn set_phase(&self, phase: Phase) {
+    /// Enters `phase` (also usable by callers, e.g. for [`Phase::CleanUp`]) and calls
+    /// the hooks.
+    pub async fn set_phase(&self, phase: Phase) {
         if phase == Phase::Write && self.write_started_ns.load(Relaxed) == 0 {
             let ns = u64::try_from(self.started.elapsed().as_nanos()).unwrap_or(u64::MAX);
             self.write_started_ns.store(ns.max(1), Relaxed);
         }
         self.phase.store(phase as u8, Relaxed);
-        if let Some(h) = &self.hooks {
-            h.on_phase(phase);
+        self.call_hooks(move |h| h.on_phase(phase)).await;
+    }
+
+    pub(crate) async fn before_status_marker(&self) {
+        self.call_hooks(|h| h.before_status_marker()).await;
+    }
+
+    /// Runs a hook from async engine code on the blocking pool: a hook may block on
+    /// purpose, and on a runtime worker that could stall every task of the daemon.
+    /// Without hooks nothing is spawned.
+    async fn call_hooks(&self, call: impl FnOnce(&dyn EngineHooks) + Send + 'static) {
+        let Some(hooks) = self.hooks.clone() else {
+            return;
+        };
+        if let Err(e) = tokio::task::spawn_blocking(move || call(&*hooks)).await {
+            tracing::error!("an engine hook panicked or was cancelled: {e}");
         }
     }
 
@@ -175,9 +196,9 @@ impl Progress {
     }
 
     /// Marks the operation finished successfully: percent becomes 100.
-    pub(crate) fn finish(&self) {
+    pub(crate) async fn finish(&self) {
         self.finished.store(true, Relaxed);
-        self.set_phase(Phase::Done);
+        self.set_phase(Phase::Done).await;
     }
 
     /// Computes the current view.
@@ -224,19 +245,19 @@ impl Progress {
 mod tests {
     use super::*;
 
-    #[test]
-    fn percent_is_capped_below_100_until_finished_and_never_decreases() {
+    #[tokio::test]
+    async fn percent_is_capped_below_100_until_finished_and_never_decreases() {
         let p = Progress::new();
         assert_eq!(p.snapshot().percent, 0);
         p.set_totals(200, 2);
-        p.set_phase(Phase::Write);
+        p.set_phase(Phase::Write).await;
         p.add_bytes(100);
         assert_eq!(p.snapshot().percent, 50);
         p.add_bytes(100);
         assert_eq!(p.snapshot().percent, 99);
         p.set_totals(1000, 2); // a caller re-fixing totals must not move the bar back
         assert_eq!(p.snapshot().percent, 99);
-        p.finish();
+        p.finish().await;
         let s = p.snapshot();
         assert_eq!((s.percent, s.phase, s.finished), (100, Phase::Done, true));
     }

@@ -94,7 +94,7 @@ pub async fn restore(
 ) -> EngineResult<RestoreSummary> {
     let started = Instant::now();
     check_chain(chain, targets)?;
-    progress.set_phase(Phase::Read);
+    progress.set_phase(Phase::Read).await;
     let mut data_keys = HashMap::new();
     for m in chain {
         let keys = m
@@ -123,7 +123,7 @@ pub async fn restore(
             .map_err(|e| EngineError::Internal(format!("prepare task: {e}")))??;
     }
 
-    progress.set_phase(Phase::Write);
+    progress.set_phase(Phase::Write).await;
     let workers = default_workers();
     for (k, (m, dir)) in manifests.into_iter().zip(targets).enumerate() {
         let keys: HashMap<(u64, u8), ObjectKey> = data_keys
@@ -146,8 +146,8 @@ pub async fn restore(
             .await
             .map_err(|e| EngineError::Internal(format!("metadata task: {e}")))??;
     }
-    progress.set_phase(Phase::Verify);
-    progress.finish();
+    progress.set_phase(Phase::Verify).await;
+    progress.finish().await;
     summary.elapsed = started.elapsed();
     Ok(summary)
 }

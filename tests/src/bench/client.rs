@@ -42,10 +42,8 @@ impl Timed {
     }
 }
 
-const PRELUDE: &str = "import os, sys, ssl, json, time, xmlrpc.client\n\
-    _u = os.environ['CONFD_URL'].replace('https://', 'https://%s:%s@' % (os.environ['CONFD_USER'], os.environ['CONFD_PASSWORD']))\n\
-    proxy = xmlrpc.client.ServerProxy(_u, context=ssl._create_unverified_context(), allow_none=True)\n\
-    ARGS = json.loads(os.environ['BENCH_ARGS'])\n";
+/// After the suites' prelude (`proxy`): the call's arguments.
+const ARGS: &str = "import sys\nARGS = json.loads(os.environ['BENCH_ARGS'])\n";
 
 const CALL: &str = "r = proxy.job_exec(ARGS['job'], {'params': ARGS['params']})\n\
     print(json.dumps(r))\n";
@@ -81,7 +79,7 @@ impl Client {
     fn python(&self, code: &str, args: &Value) -> anyhow::Result<Value> {
         let out = Command::new("python3")
             .arg("-c")
-            .arg(format!("{PRELUDE}{code}"))
+            .arg(format!("{}{ARGS}{code}", crate::PYTHON_PRELUDE))
             .env("CONFD_URL", &self.url)
             .env("CONFD_USER", &self.user)
             .env("CONFD_PASSWORD", &self.password)

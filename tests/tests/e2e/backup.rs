@@ -5,19 +5,15 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use confd_tests::{TestDaemon, stdout_ok, tree_hash};
+use confd_tests::{Pause, PausePoint, Phase, TestDaemon, stdout_ok, tree_hash};
 
-/// Python helpers: `job(name, **params)` returns the result struct, `ok(...)` asserts
-/// success and returns the output, `wait(db)` polls progress until the operation ends.
-const HELPERS: &str = "import time\n\
-def job(name, **params):\n    return proxy.job_exec(name, {'params': params})\n\
-def ok(name, **params):\n    r = job(name, **params)\n    assert r['result_code'] == 0, r\n    return r.get('result_output')\n\
-def wait(db):\n    while True:\n        p = ok('db_backup_progress', db_name=db)\n        if 'started' not in p['Comment'] and 'active' not in p['Comment']:\n            return p\n        time.sleep(0.02)\n\
-def ids():\n    return [b['id'] for b in ok('db_backup_list', db_name='MY_DATABASE')]\n";
-
+/// Runs `code` after the test kit's Python prelude (`job`, `ok`, `wait`, `ids`, `proxy`).
 fn py(d: &TestDaemon, code: &str) -> String {
-    stdout_ok(&d.python(&format!("{HELPERS}{code}")))
+    stdout_ok(&d.python(code))
 }
+
+const START_FULL: &str =
+    "ok('db_backup_start', db_name='MY_DATABASE', backup_volume_name='r0001', level=0)";
 
 fn data_dir(d: &TestDaemon) -> PathBuf {
     d.state_dir().join("databases/MY_DATABASE")
@@ -143,11 +139,24 @@ fn levels_0_1_2_restore_byte_for_byte_to_their_own_time() {
 #[test]
 fn the_documented_procedure_lists_the_backup_with_expiry_one_week_later() {
     let d = TestDaemon::start();
+    let gate = d.pause(Pause::backup(PausePoint::Entering(Phase::Validate)));
+    py(
+        &d,
+        "assert ok('db_backup_start', db_name='MY_DATABASE', backup_volume_name='r0001', level=0, expire='1w') is None",
+    );
+    gate.wait_reached();
+    // All data is written, nothing validated: running, so below 100 however far it got.
+    let running = py(
+        &d,
+        "p = ok('db_backup_progress', db_name='MY_DATABASE')\n\
+         print(p['Comment'], p['Phase'], p['Progress'], p['Bytes done'] == p['Bytes total'] > 0)",
+    );
+    assert_eq!(running, "Backup is active Validate 99 True\n");
+    gate.release();
     let out = py(
         &d,
         "import datetime\n\
-         assert ok('db_backup_start', db_name='MY_DATABASE', backup_volume_name='r0001', level=0, expire='1w') is None\n\
-         seen = []\n\
+         seen = [99]\n\
          while True:\n    p = ok('db_backup_progress', db_name='MY_DATABASE')\n    seen.append(p['Progress'])\n    if p['Comment'] not in ('Backup has been started', 'Backup is active'):\n        break\n    time.sleep(0.01)\n\
          assert seen == sorted(seen), seen\n\
          print(p['Comment'], p['Progress'], p['Type'], p['Volume ID'], p['Level'], p['Files'])\n\
@@ -164,21 +173,33 @@ fn the_documented_procedure_lists_the_backup_with_expiry_one_week_later() {
 }
 
 #[test]
-fn abort_removes_everything_the_backup_wrote() {
-    let d = TestDaemon::start_with(|c| c.demo_size = 256 << 20);
+fn abort_during_write_removes_everything_the_backup_wrote() {
+    let d = TestDaemon::start();
+    let gate = d.pause(Pause::backup(PausePoint::AfterChunks(2)));
+    py(&d, START_FULL);
+    gate.wait_reached();
+    let volume = d.state_dir().join("remote/r0001");
+    assert!(
+        !walk(&volume).is_empty(),
+        "a backup in its write phase has its data object on the volume"
+    );
+    // The abort ends the hold itself: the test never releases the gate.
     let out = py(
         &d,
-        "ok('db_backup_start', db_name='MY_DATABASE', backup_volume_name='r0001', level=0)\n\
+        "p = ok('db_backup_progress', db_name='MY_DATABASE')\n\
+         print(p['Comment'], p['Type'], p['Phase'], p['Progress'] < 100, p['Bytes done'] < p['Bytes total'])\n\
          r = job('db_backup_abort', db_name='MY_DATABASE')\n\
          p = ok('db_backup_progress', db_name='MY_DATABASE')\n\
-         print(r['result_name'], p['Comment'], ok('db_backup_list', db_name='MY_DATABASE'))\n\
+         print(r['result_name'], p['Comment'], p['Progress'] < 100, ok('db_backup_list', db_name='MY_DATABASE'))\n\
          print(job('db_backup_abort', db_name='MY_DATABASE')['result_desc'])",
     );
     assert_eq!(
         out,
-        "OK Backup has been aborted []\nNo backup or restore is running for database 'MY_DATABASE'\n"
+        "Backup is active Backup Write True True\n\
+         OK Backup has been aborted True []\n\
+         No backup or restore is running for database 'MY_DATABASE'\n"
     );
-    let leftovers: Vec<_> = walk(&d.state_dir().join("remote/r0001"));
+    let leftovers = walk(&volume);
     assert!(
         leftovers.is_empty(),
         "the aborted backup left {leftovers:?}"
@@ -238,53 +259,72 @@ fn expiry_changes_show_in_the_list_and_deleting_a_base_orphans_its_dependant() {
 
 #[test]
 fn the_base_of_a_running_backup_cannot_be_deleted() {
-    let d = TestDaemon::start_with(|c| c.demo_size = 256 << 20);
+    let d = TestDaemon::start();
+    py(&d, &format!("{START_FULL}\nwait('MY_DATABASE')"));
+    let gate = d.pause(Pause::backup(PausePoint::Entering(Phase::Write)));
+    py(
+        &d,
+        "ok('db_backup_start', db_name='MY_DATABASE', backup_volume_name='r0001', level=1)",
+    );
+    gate.wait_reached();
     let out = py(
         &d,
-        "ok('db_backup_start', db_name='MY_DATABASE', backup_volume_name='r0001', level=0)\n\
-         wait('MY_DATABASE')\n\
-         base = ids()[0]\n\
-         import os\n\
-         for root, _, files in os.walk(os.path.join(os.environ['CONFD_STATE_DIR'], 'databases')):\n    [os.utime(os.path.join(root, f), (1, 1)) for f in files]\n\
-         ok('db_backup_start', db_name='MY_DATABASE', backup_volume_name='r0001', level=1)\n\
+        "base = ids()[0]\n\
          r = job('db_backups_delete', db_name='MY_DATABASE', backup_list=[base])\n\
-         print(r['result_name'], r['result_desc'] == \"Backup '%s' is in use by a running backup, restore or delete\" % base)\n\
-         print(wait('MY_DATABASE')['Comment'], len(ids()))",
+         print(r['result_name'], r['result_desc'] == \"Backup '%s' is in use by a running backup, restore or delete\" % base)",
     );
-    assert_eq!(
-        out,
-        "CONFLICT True\nBackup has been successfully finished 2\n"
-    );
+    assert_eq!(out, "CONFLICT True\n");
+    gate.release();
+    let out = py(&d, "print(wait('MY_DATABASE')['Comment'], len(ids()))");
+    assert_eq!(out, "Backup has been successfully finished 2\n");
 }
 
 #[test]
 fn rules_refuse_what_would_break_a_backup_or_restore() {
-    let d = TestDaemon::start_with(|c| c.demo_size = 128 << 20);
-    let out = py(
+    let d = TestDaemon::start();
+    let show = "def show(name, **params):\n    r = job(name, **params)\n    print(r['result_name'], r['result_desc'])\n";
+    let gate = d.pause(Pause::backup(PausePoint::AfterChunks(1)));
+    let mut out = py(
         &d,
-        "def show(name, **params):\n    r = job(name, **params)\n    print(r['result_name'], r['result_desc'])\n\
-         show('db_backup_start', db_name='MY_DATABASE', backup_volume_name='r0001', level=1)\n\
-         show('db_backup_start', db_name='MY_DATABASE', backup_volume_name='nowhere', level=0)\n\
-         show('db_backup_start', db_name='MY_DATABASE', backup_volume_name='r0001', level=10)\n\
-         show('db_backup_start', db_name='MY_DATABASE', backup_volume_name='r0001', level=0, expire='3 weeks')\n\
-         ok('db_backup_start', db_name='MY_DATABASE', backup_volume_name='r0001', level=0)\n\
-         r = job('db_backup_start', db_name='MY_DATABASE', backup_volume_name='ArchiveVolume1', level=0)\n\
-         print(r['result_name'], r['result_desc'].startswith(\"A backup of database 'MY_DATABASE' is already running\"))\n\
-         show('db_stop', db_name='MY_DATABASE')\n\
-         wait('MY_DATABASE')\n\
-         b = ids()[0]\n\
-         show('db_restore', db_name='MY_DATABASE', backup_id=b, restore_type='blocking')\n\
-         ok('db_stop', db_name='MY_DATABASE')\n\
-         show('db_restore', db_name='MY_DATABASE', backup_id=b, restore_type='virtual access')\n\
-         show('db_restore', db_name='MY_DATABASE', backup_id=b, restore_type='nonblocking')\n\
-         show('db_restore', db_name='MY_DATABASE', backup_id='garbage', restore_type='blocking')\n\
-         ok('db_start', db_name='MY_DATABASE')\n\
-         ok('db_backup_start', db_name='MY_DATABASE', backup_volume_name='ArchiveVolume1', level=0)\n\
-         wait('MY_DATABASE')\n\
-         ok('db_stop', db_name='MY_DATABASE')\n\
-         local = [x for x in ids() if x.startswith('1 ')][0]\n\
-         ok('db_restore', db_name='MY_DATABASE', backup_id=local, restore_type='nonblocking')\n\
-         print(wait('MY_DATABASE')['Comment'])",
+        &format!(
+            "{show}\
+             show('db_backup_start', db_name='MY_DATABASE', backup_volume_name='r0001', level=1)\n\
+             show('db_backup_start', db_name='MY_DATABASE', backup_volume_name='nowhere', level=0)\n\
+             show('db_backup_start', db_name='MY_DATABASE', backup_volume_name='r0001', level=10)\n\
+             show('db_backup_start', db_name='MY_DATABASE', backup_volume_name='r0001', level=0, expire='3 weeks')\n\
+             {START_FULL}"
+        ),
+    );
+    gate.wait_reached();
+    out += &py(
+        &d,
+        &format!(
+            "{show}\
+             r = job('db_backup_start', db_name='MY_DATABASE', backup_volume_name='ArchiveVolume1', level=0)\n\
+             print(r['result_name'], r['result_desc'].startswith(\"A backup of database 'MY_DATABASE' is already running\"))\n\
+             show('db_stop', db_name='MY_DATABASE')"
+        ),
+    );
+    gate.release();
+    out += &py(
+        &d,
+        &format!(
+            "{show}\
+             wait('MY_DATABASE')\n\
+             b = ids()[0]\n\
+             show('db_restore', db_name='MY_DATABASE', backup_id=b, restore_type='blocking')\n\
+             ok('db_stop', db_name='MY_DATABASE')\n\
+             show('db_restore', db_name='MY_DATABASE', backup_id=b, restore_type='virtual access')\n\
+             show('db_restore', db_name='MY_DATABASE', backup_id=b, restore_type='nonblocking')\n\
+             show('db_restore', db_name='MY_DATABASE', backup_id='garbage', restore_type='blocking')\n\
+             ok('db_start', db_name='MY_DATABASE')\n\
+             ok('db_backup_start', db_name='MY_DATABASE', backup_volume_name='ArchiveVolume1', level=0)\n\
+             wait('MY_DATABASE')\n\
+             ok('db_stop', db_name='MY_DATABASE')\n\
+             local = [x for x in ids() if x.startswith('1 ')][0]\n\
+             ok('db_restore', db_name='MY_DATABASE', backup_id=local, restore_type='nonblocking')\n\
+             print(wait('MY_DATABASE')['Comment'])"
+        ),
     );
     let expected = [
         "NOT_FOUND No usable level 0 backup of database 'MY_DATABASE' on volume 'r0001': a level 1 backup needs one",

@@ -34,7 +34,7 @@ fn wrong_password_is_401_with_a_challenge() {
         "{out}"
     );
     let py = d.python(
-        "bad = xmlrpc.client.ServerProxy(os.environ['CONFD_URL'].replace('https://', 'https://admin:nope@'), context=ssl._create_unverified_context())\n\
+        "bad = connect('admin', 'nope')\n\
          try:\n    bad.job_exec('db_list')\nexcept xmlrpc.client.ProtocolError as e:\n    print(e.errcode, e.errmsg)",
     );
     assert_eq!(stdout_ok(&py), "401 Unauthorized\n");

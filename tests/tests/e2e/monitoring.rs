@@ -1,17 +1,23 @@
 //! `/health` and `/metrics` on the monitoring listener, read with curl as Prometheus would.
 
-use confd_tests::{TestDaemon, stdout_ok};
+use confd_tests::{Pause, PausePoint, Phase, TestDaemon, stdout_ok};
 
 #[test]
 fn metrics_show_backups_jobs_and_requests() {
     let d = TestDaemon::start();
-    let comment = stdout_ok(&d.python(
-        "import time\n\
-         proxy.job_exec('db_list')\n\
-         proxy.job_exec('db_backup_start', {'params': {'db_name': 'MY_DATABASE', 'backup_volume_name': 'r0001', 'level': 0}})\n\
-         while True:\n    c = proxy.job_exec('db_backup_progress', {'params': {'db_name': 'MY_DATABASE'}})['result_output']['Comment']\n    if 'active' not in c and 'started' not in c:\n        break\n    time.sleep(0.02)\n\
-         print(c)",
+    let gate = d.pause(Pause::backup(PausePoint::Entering(Phase::Write)));
+    stdout_ok(&d.python(
+        "proxy.job_exec('db_list')\n\
+         ok('db_backup_start', db_name='MY_DATABASE', backup_volume_name='r0001', level=0)",
     ));
+    gate.wait_reached();
+    let running = stdout_ok(&d.curl(&[&format!("{}/metrics", d.metrics_url())]));
+    assert!(
+        running.contains("confd_backup_running{db=\"MY_DATABASE\"} 1\n"),
+        "{running}"
+    );
+    gate.release();
+    let comment = stdout_ok(&d.python("print(wait('MY_DATABASE')['Comment'])"));
     assert_eq!(comment, "Backup has been successfully finished\n");
     let text = stdout_ok(&d.curl(&[&format!("{}/metrics", d.metrics_url())]));
     for expected in [

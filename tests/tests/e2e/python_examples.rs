@@ -1,6 +1,6 @@
 //! The stdlib-only programs in `python-examples/` run against the daemon.
 
-use confd_tests::{TestDaemon, stdout_ok};
+use confd_tests::{Pause, PausePoint, TestDaemon, stdout_ok};
 
 #[test]
 fn list_databases_prints_the_demo_database() {
@@ -67,7 +67,10 @@ fn backup_restore_and_abort_examples_run_the_documented_procedures() {
 
 #[test]
 fn abort_example_stops_a_running_backup() {
-    let d = TestDaemon::start_with(|c| c.demo_size = 256 << 20);
+    let d = TestDaemon::start();
+    // The backup cannot finish before the example's abort arrives: it is held in its
+    // write phase, and the abort ends the hold (or stops it earlier, in its scan).
+    let _gate = d.pause(Pause::backup(PausePoint::AfterChunks(1)));
     let out = stdout_ok(&d.python_example("abort_backup.py", &["--start", "r0001"]));
     assert_eq!(
         out,

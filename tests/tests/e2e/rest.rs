@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use confd_tests::{TestDaemon, repo_root, stdout_ok};
+use confd_tests::{Pause, PausePoint, TestDaemon, repo_root, stdout_ok};
 use serde_json::{Value, json};
 
 fn parse(body: &str) -> Value {
@@ -308,34 +308,15 @@ fn errors_are_json_with_the_right_status() {
 #[test]
 fn python_urllib_client_lists_and_gets_json_errors() {
     let d = TestDaemon::start();
-    let code = r#"
-import base64, json, os, ssl, urllib.error, urllib.request
-base = os.environ['CONFD_REST_URL']
-token = base64.b64encode(('%s:%s' % (os.environ['CONFD_USER'], os.environ['CONFD_PASSWORD'])).encode()).decode()
-context = ssl.create_default_context(cafile=os.environ['CONFD_CA_CERT'])
-def call(method, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, method=method, headers={'Authorization': 'Basic ' + token, 'Accept': 'application/json', 'Content-Type': 'application/json'})
-    try:
-        with urllib.request.urlopen(request, context=context) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as e:
-        return e.code, json.load(e)
-status, dbs = call('GET', '/api/v1/databases')
-print(status, [(d['id'], d['numNodes']) for d in dbs])
-status, vols = call('GET', '/api/v1/databases/MY_DATABASE/volumes')
-print(status, [(v['id'], v['name'], v['type']) for v in vols])
-print(*call('GET', '/api/v1/databases/NOPE').__iter__())
-print(*call('PUT', '/api/v1/databases/MY_DATABASE/backups/start', {'level': 0, 'bogus': 1}).__iter__())
-"#;
-    let out = stdout_ok(
-        &Command::new("python3")
-            .arg("-c")
-            .arg(code)
-            .envs(d.client_env())
-            .output()
-            .unwrap(),
-    );
+    // `rest` of the test kit's prelude: urllib.request, the daemon's CA trusted.
+    let out = stdout_ok(&d.python(
+        "status, dbs = rest('GET', '/api/v1/databases')\n\
+         print(status, [(d['id'], d['numNodes']) for d in dbs])\n\
+         status, vols = rest('GET', '/api/v1/databases/MY_DATABASE/volumes')\n\
+         print(status, [(v['id'], v['name'], v['type']) for v in vols])\n\
+         print(*rest('GET', '/api/v1/databases/NOPE'))\n\
+         print(*rest('PUT', '/api/v1/databases/MY_DATABASE/backups/start', {'level': 0, 'bogus': 1}))",
+    ));
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], "200 [('MY_DATABASE', 4)]");
     assert_eq!(
@@ -480,8 +461,9 @@ fn wait_until_idle(d: &TestDaemon) -> Value {
 
 #[test]
 fn seed_backup_start_runs_and_is_listed_then_abort_stops_a_second() {
-    // Enough data that the second backup is still running when the abort arrives.
-    let d = TestDaemon::start_with(|c| c.demo_size = 256 << 20);
+    let d = TestDaemon::start();
+    // Only the second backup is held, in its write phase, until the abort ends it.
+    let gate = d.pause(Pause::backup(PausePoint::AfterChunks(2)).nth(2));
     let (status, started) = rest_json(
         &d,
         "PUT",
@@ -515,6 +497,16 @@ fn seed_backup_start_runs_and_is_listed_then_abort_stops_a_second() {
         &json!({"backupVolumeName": "r0001", "level": 0}),
     );
     assert_eq!(status, 200, "{second}");
+    gate.wait_reached();
+    let (status, progress) = rest(
+        &d,
+        "GET",
+        "/api/v1/databases/MY_DATABASE/backups/progress",
+        &[],
+    );
+    assert_eq!(status, 200, "{progress}");
+    assert_eq!(progress["comment"], "Backup is active", "{progress}");
+    assert!(progress["progress"].as_u64().unwrap() < 100, "{progress}");
     let (status, aborted) = rest(
         &d,
         "PUT",

@@ -8,16 +8,11 @@ use confd_tests::{S3_ACCESS_KEY, S3_SECRET_KEY, S3Server, TestDaemon, stdout_ok,
 
 const BUCKET: &str = "exa-backups";
 
-/// `job`/`ok`/`wait` as in the backup suite, plus `secret_free(r)`: the job record of
-/// result `r` does not contain the secret key.
-const HELPERS: &str = "import time\n\
-def job(name, **params):\n    return proxy.job_exec(name, {'params': params})\n\
-def ok(name, **params):\n    r = job(name, **params)\n    assert r['result_code'] == 0, r\n    return r.get('result_output')\n\
-def wait(db):\n    while True:\n        p = ok('db_backup_progress', db_name=db)\n        if 'started' not in p['Comment'] and 'active' not in p['Comment']:\n            return p\n        time.sleep(0.02)\n";
-
+/// After the test kit's prelude (`job`, `ok`, `wait`): `secret_free(r)`, the job record
+/// of result `r` does not contain the secret key.
 fn py(d: &TestDaemon, code: &str) -> String {
     let prelude = format!(
-        "{HELPERS}SECRET = {S3_SECRET_KEY:?}\n\
+        "SECRET = {S3_SECRET_KEY:?}\n\
          def secret_free(r):\n    assert SECRET not in str(proxy.job_info(r['result_jobid'])), r\n"
     );
     stdout_ok(&d.python(&format!("{prelude}{code}")))

@@ -167,7 +167,7 @@ fn user_passwd_changes_the_password_and_keeps_client_json_working() {
          print(r['result_name'], r['result_desc'])\n\
          r = proxy.job_exec('user_passwd', {'params': {'password': 'a-new-password-42'}})\n\
          try:\n    proxy.job_exec('db_list')\nexcept xmlrpc.client.ProtocolError as e:\n    print('old password:', e.errcode)\n\
-         new = xmlrpc.client.ServerProxy(os.environ['CONFD_URL'].replace('https://', 'https://admin:a-new-password-42@'), context=ssl._create_unverified_context())\n\
+         new = connect('admin', 'a-new-password-42')\n\
          print(r['result_name'], 'a-new-password-42' in str(new.job_info(r['result_jobid'])))\n\
          print(new.job_exec('db_list')['result_output'])\n\
          print(json.load(open(os.path.join(os.environ['CONFD_STATE_DIR'], 'client.json')))['password'])",
