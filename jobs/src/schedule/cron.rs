@@ -9,8 +9,11 @@ use jiff::Zoned;
 
 use crate::error::JobError;
 
+/// Builds a whole pattern around one field's value.
+type AroundField = fn(&str) -> String;
+
 /// The cron fields in pattern order, each with a pattern that varies only that field.
-const FIELDS: [(&str, fn(&str) -> String); 5] = [
+const FIELDS: [(&str, AroundField); 5] = [
     ("minute", |f| format!("{f} * * * *")),
     ("hour", |f| format!("0 {f} * * *")),
     ("day", |f| format!("0 0 {f} * *")),
