@@ -325,8 +325,8 @@ pub enum RunOutcome {
     Queued,
     /// The backup runs (job ID).
     Running(String),
-    /// The backup finished.
-    Succeeded,
+    /// The backup finished (job ID).
+    Succeeded(String),
     /// Not started or failed, and why.
     Failed(String),
     /// Not started, and why (the database was not running).

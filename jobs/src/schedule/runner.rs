@@ -154,7 +154,7 @@ impl Runner {
     fn ended(&self, db: &str, job_id: &str) -> RunOutcome {
         match self.services.catalog.operation(db) {
             Ok(Some(op)) if op.job_id == job_id => match op.state {
-                OperationState::Finished => RunOutcome::Succeeded,
+                OperationState::Finished => RunOutcome::Succeeded(job_id.to_owned()),
                 OperationState::Aborted => RunOutcome::Failed("the backup was aborted".into()),
                 OperationState::Failed | OperationState::Running => RunOutcome::Failed(
                     op.error

@@ -30,7 +30,7 @@ pub struct ScheduleView {
     pub weekday: String,
     /// `YYYY-MM-DD HH:MM` of the last time it fell due, empty before the first.
     pub last_run: String,
-    /// What became of it: `ok`, `running (job <id>)`, `queued`, `failed: ...`,
+    /// What became of it: `ok (job <id>)`, `running (job <id>)`, `queued`, `failed: ...`,
     /// `skipped: ...`; empty before the first.
     pub last_outcome: String,
     /// `YYYY-MM-DD HH:MM` of the next run, empty while disabled.
@@ -90,7 +90,7 @@ fn outcome_text(outcome: &RunOutcome) -> String {
     match outcome {
         RunOutcome::Queued => "queued".into(),
         RunOutcome::Running(job) => format!("running (job {job})"),
-        RunOutcome::Succeeded => "ok".into(),
+        RunOutcome::Succeeded(job) => format!("ok (job {job})"),
         RunOutcome::Failed(why) => format!("failed: {why}"),
         RunOutcome::Skipped(why) => format!("skipped: {why}"),
     }

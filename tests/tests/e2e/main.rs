@@ -15,4 +15,5 @@ mod python_examples;
 mod rest;
 mod restore;
 mod s3;
+mod schedules;
 mod xmlrpc;
