@@ -329,3 +329,71 @@ fn backup_started_over_rest_is_listed_by_confd_client() {
         "{list}"
     );
 }
+
+#[test]
+fn a_schedule_added_with_confd_client_shows_in_db_info_with_its_next_run() {
+    let d = TestDaemon::start();
+    let added = ok(&client(
+        &d,
+        &[
+            "db_backup_add_schedule",
+            "db_name:",
+            "MY_DATABASE",
+            "backup_name:",
+            "nightly",
+            "backup_volume_name:",
+            "r0001",
+            "level:",
+            "0",
+            "expire:",
+            "'1w'",
+            "hour:",
+            "2",
+            "minute:",
+            "0",
+        ],
+        &[],
+    ));
+    assert_eq!(added, "OK\n");
+    let info = ok(&client(
+        &d,
+        &["db_info", "db_name:", "MY_DATABASE", "--json"],
+        &[],
+    ));
+    let info: serde_json::Value = serde_json::from_str(&info).unwrap();
+    let nightly = &info["config"]["backups"]["nightly"];
+    assert_eq!(
+        (
+            &nightly["hour"],
+            &nightly["minute"],
+            &nightly["expire"],
+            &nightly["volume"]
+        ),
+        (&"2".into(), &"0".into(), &"1w".into(), &"r0001".into())
+    );
+    let next = nightly["next_run"].as_str().unwrap();
+    assert!(next.ends_with(" 02:00") && next.len() == 16, "{next}");
+    let disabled = ok(&client(
+        &d,
+        &[
+            "db_backup_modify_schedule",
+            "db_name:",
+            "MY_DATABASE",
+            "backup_name:",
+            "nightly",
+            "enabled:",
+            "false",
+        ],
+        &[],
+    ));
+    assert_eq!(disabled, "OK\n");
+    let info = ok(&client(
+        &d,
+        &["db_info", "db_name:", "MY_DATABASE", "-j"],
+        &[],
+    ));
+    assert!(
+        info.contains(r#""next_run":"""#) || info.contains(r#""next_run": """#),
+        "{info}"
+    );
+}

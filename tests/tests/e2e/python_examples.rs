@@ -77,3 +77,34 @@ fn abort_example_stops_a_running_backup() {
         "Backup has been aborted\nnew backups listed after the abort: 0\n"
     );
 }
+
+#[test]
+fn schedules_example_adds_a_nightly_and_an_hourly_backup_and_removes_them() {
+    let d = TestDaemon::start();
+    let out = stdout_ok(&d.python_example("schedules.py", &[]));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[..2], ["added nightly", "added hourly"], "{out}");
+    assert!(
+        lines[2].starts_with(
+            "hourly   level 1 to r0001, expire 2d, cron '30 * * * *' (UTC), enabled; next run 20"
+        ),
+        "{out}"
+    );
+    assert!(lines[2].ends_with("UTC; last: never ran"), "{out}");
+    assert!(
+        lines[3].starts_with(
+            "nightly  level 0 to r0001, expire 1w, cron '0 2 * * *' (UTC), enabled; next run 20"
+        ),
+        "{out}"
+    );
+    assert!(lines[3].contains(" 02:00 UTC;"), "{out}");
+    let again = d.python_example("schedules.py", &[]);
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr)
+            .contains("already has a schedule 'nightly' (INVALID_PARAMETER)"),
+        "{again:?}"
+    );
+    let removed = stdout_ok(&d.python_example("schedules.py", &["--remove"]));
+    assert_eq!(removed, "removed nightly\nremoved hourly\nno schedules\n");
+}
