@@ -3,6 +3,9 @@
 
 use std::fmt;
 
+use crate::echo::Shown;
+use crate::params::ObjectName;
+
 use confd_storage::archive::{StatusMarker, layout};
 
 /// `<db>/id_<bid>/level_<level>/node_0/backup_<ts>`.
@@ -61,7 +64,8 @@ impl fmt::Display for BackupId {
 pub fn parse_id(text: &str) -> Result<BackupId, String> {
     let bad = || {
         format!(
-            "'{text}' is not a backup ID '<volume_id> <db>/id_<bid>/level_<n>/node_0/backup_<ts> <db>' as db_backup_list shows it"
+            "'{}' is not a backup ID '<volume_id> <db>/id_<bid>/level_<n>/node_0/backup_<ts> <db>' as db_backup_list shows it",
+            Shown(text)
         )
     };
     let parts: Vec<&str> = text.split_whitespace().collect();
@@ -98,14 +102,19 @@ pub fn parse_files(text: &str) -> Result<(String, u64, u8), String> {
         _ => None,
     }
     .ok_or_else(|| {
-        format!("'{text}' is not '<db>/id_<bid>/level_<n>' (the second token of expire_alterable)")
+        format!(
+            "'{}' is not '<db>/id_<bid>/level_<n>' (the second token of expire_alterable)",
+            Shown(text)
+        )
     })
 }
 
 fn parse_files_parts(db: &str, id: &str, level: &str) -> Option<(String, u64, u8)> {
     let bid = id.strip_prefix("id_")?.parse().ok()?;
     let level: u8 = level.strip_prefix("level_")?.parse().ok()?;
-    (!db.is_empty() && level <= 9).then(|| (db.to_owned(), bid, level))
+    // A database name, so it can never point outside the volume's layout.
+    let db = db.parse::<ObjectName>().ok()?;
+    (level <= 9).then(|| (db.as_str().to_owned(), bid, level))
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
 
+use crate::echo::{capped, shown};
 use crate::error::JobError;
 use crate::job::{Caller, Effect, Job};
 use crate::params::{self, CallParams, ParamReader, ParamSpec};
@@ -181,7 +182,12 @@ impl Dispatcher {
         let record = JobRecord {
             epoch: self.epoch,
             seq,
-            name: name.to_owned(),
+            // An unknown name is kept only as far as a message would show it.
+            name: if meta.is_some() {
+                name.to_owned()
+            } else {
+                shown(name)
+            },
             user: caller.user.clone(),
             params: redact(meta.map_or(&[], |m| m.params), params.as_ref()),
             state: JobState::Executed,
@@ -267,7 +273,7 @@ impl Dispatcher {
         body: Body<O>,
     ) -> Result<(Value, O), JobError> {
         let Some(meta) = submission.meta else {
-            return Err(JobError::NoSuchJob(submission.name.clone()));
+            return Err(JobError::NoSuchJob(shown(&submission.name)));
         };
         let caller = &submission.caller;
         if !caller.may_run(meta.spec.allowed_groups) {
@@ -323,7 +329,7 @@ impl Dispatcher {
             Err(e) => JobOutcome {
                 job_id,
                 code: e.code(),
-                desc: e.to_string(),
+                desc: capped(&e.to_string(), MAX_DESC),
                 output: None,
                 revision: None,
             },
@@ -362,20 +368,32 @@ fn to_param_map(params: Option<Value>) -> Result<BTreeMap<String, Value>, JobErr
     }
 }
 
-/// Parameters for the job record, with secret values replaced.
+/// Parameters for the job record, with secret values replaced, names the job does not
+/// know cut as messages show them, and the whole bounded (records are kept for days).
 fn redact(spec: &[ParamSpec], params: Option<&Value>) -> Value {
     let Some(Value::Object(map)) = params else {
         return json!({});
     };
     let map = map
         .iter()
-        .map(|(k, v)| {
-            let secret = spec.iter().any(|p| p.name == k && p.secret);
-            (k.clone(), if secret { json!("******") } else { v.clone() })
+        .map(|(k, v)| match spec.iter().find(|p| p.name == k) {
+            Some(p) if p.secret => (k.clone(), json!("******")),
+            Some(_) => (k.clone(), v.clone()),
+            None => (shown(k), json!("<unknown parameter>")),
         })
         .collect();
-    Value::Object(map)
+    let params = Value::Object(map);
+    let size = params.to_string().len();
+    if size > MAX_RECORDED_PARAMS {
+        return json!({ "<omitted>": format!("{size} bytes of parameters") });
+    }
+    params
 }
+
+/// Characters of a `result_desc` (each echoed value in it is cut much shorter).
+const MAX_DESC: usize = 2_000;
+/// Bytes of parameters a job record keeps.
+const MAX_RECORDED_PARAMS: usize = 16 << 10;
 
 fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
     panic

@@ -2,6 +2,7 @@
 
 use confd_storage::StorageError;
 
+use crate::echo::Shown;
 use crate::result_code::ResultCode;
 
 /// A job failure. Its [`code`](JobError::code) picks the row of the result-code table and
@@ -82,7 +83,7 @@ impl JobError {
 
     /// `Database '<name>' does not exist`.
     pub fn no_such_database(name: &str) -> Self {
-        JobError::NotFound(format!("Database '{name}' does not exist"))
+        JobError::NotFound(format!("Database '{}' does not exist", Shown(name)))
     }
 }
 

@@ -22,6 +22,7 @@ pub mod backup_id;
 pub mod chain;
 pub mod client_settings;
 pub mod dispatch;
+pub mod echo;
 pub mod error;
 pub mod expiry;
 pub mod job;

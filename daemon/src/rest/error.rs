@@ -7,6 +7,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use confd_jobs::echo::capped;
 use confd_jobs::{JobOutcome, ResultCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -91,7 +92,7 @@ impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
             JsonRejection::JsonDataError(e) => {
-                let text = e.body_text();
+                let text = without_values(&e.body_text());
                 let code = if text.contains("missing field") {
                     ResultCode::MissingParameter.name()
                 } else {
@@ -125,6 +126,32 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
+/// serde's message with the offending value left out: it may be a secret sent with the
+/// wrong type (`password: invalid type: integer, expected a string`). Field names stay.
+fn without_values(text: &str) -> String {
+    for marker in ["invalid type: ", "invalid value: "] {
+        let Some(start) = text.find(marker).map(|i| i + marker.len()) else {
+            continue;
+        };
+        let Some(len) = text[start..].find(", expected") else {
+            continue;
+        };
+        // `integer `123``, `string "abc"`, `floating point `1.5``: keep the kind only.
+        let described = &text[start..start + len];
+        let kind = described
+            .split(['`', '"'])
+            .next()
+            .unwrap_or_default()
+            .trim();
+        let message = format!("{}{kind}{}", &text[..start], &text[start + len..]);
+        return capped(&message, MAX_MESSAGE);
+    }
+    capped(text, MAX_MESSAGE)
+}
+
+/// Characters of a body error message (field names in it are the caller's).
+const MAX_MESSAGE: usize = 500;
+
 /// A JSON request body; every rejection (syntax, unknown or missing field, wrong type,
 /// content type, size) becomes an [`ApiError`], so a malformed body never reaches a job.
 pub struct Body<T>(pub T);
@@ -141,5 +168,24 @@ where
             Ok(Json(value)) => Ok(Body(value)),
             Err(rejection) => Err(rejection.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_values;
+
+    #[test]
+    fn wrong_typed_values_are_not_echoed() {
+        let serde = "Failed to deserialize the JSON body into the target type: password: invalid type: integer `123456789`, expected a string at line 1 column 23";
+        assert_eq!(
+            without_values(serde),
+            "Failed to deserialize the JSON body into the target type: password: invalid type: integer, expected a string at line 1 column 23"
+        );
+        let string = "level: invalid type: string \"s3cr3t\", expected i64 at line 1 column 9";
+        assert_eq!(
+            without_values(string),
+            "level: invalid type: string, expected i64 at line 1 column 9"
+        );
     }
 }

@@ -11,6 +11,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use confd_jobs::echo::{Shown, shown};
 use confd_jobs::registry::{describe, help_text};
 use confd_jobs::{Caller, Dispatcher, JobError, JobOutcome, ResultCode};
 use dxr::{Fault, FaultResponse, MethodCall, MethodResponse, Value};
@@ -202,10 +203,7 @@ fn dispatch<'a>(
             "system.multicall" => multicall(d, caller, params).await,
             other => Err(Fault::new(
                 METHOD_NOT_FOUND,
-                format!(
-                    "method not found: {}",
-                    other.chars().take(100).collect::<String>()
-                ),
+                format!("method not found: {}", Shown(other)),
             )),
         }
     })
@@ -350,7 +348,8 @@ fn no_params(method: &str, params: &[Value]) -> Result<(), Fault> {
 
 fn outcome_or_error(job_id: &str, result: Result<JobOutcome, JobError>) -> Value {
     let outcome = result.unwrap_or_else(|e| JobOutcome {
-        job_id: job_id.to_owned(),
+        // Echoed from the request: cut and escaped like every echoed value.
+        job_id: shown(job_id),
         code: e.code(),
         desc: e.to_string(),
         output: None,

@@ -217,7 +217,10 @@ fn parse_job_id(job_id: &str) -> Result<(u64, u64), JobError> {
         .ok_or_else(|| {
             JobError::invalid(
                 "job_id",
-                format!("'{job_id}' is not a job ID of the form <number>.<number>"),
+                format!(
+                    "'{}' is not a job ID of the form <number>.<number>",
+                    crate::echo::Shown(job_id)
+                ),
             )
         })
 }

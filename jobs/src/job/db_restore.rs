@@ -61,7 +61,10 @@ impl ParamValue for RestoreType {
             )),
             other => Err(JobError::invalid(
                 name,
-                format!("'{other}' is not 'blocking', 'nonblocking' or 'virtual access'"),
+                format!(
+                    "'{}' is not 'blocking', 'nonblocking' or 'virtual access'",
+                    crate::echo::Shown(other)
+                ),
             )),
         }
     }

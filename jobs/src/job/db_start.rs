@@ -1,6 +1,6 @@
 //! `db_start`: start a stopped database.
 
-use confd_storage::records::DbState;
+use confd_storage::records::{DbState, OperationKind};
 
 use crate::error::JobError;
 use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec, NoOutput};
@@ -62,9 +62,22 @@ impl Job for DbStart {
                 )));
             }
         }
-        ctx.services
-            .catalog
-            .update_database(&p.db_name, |db| match db.state {
+        let busy = || {
+            let what = match ctx.services.backups.running(&p.db_name) {
+                Some(OperationKind::Restore) => "a restore",
+                Some(OperationKind::Backup) => "a backup",
+                _ => "an operation",
+            };
+            JobError::Conflict(format!(
+                "Database '{}' cannot start while {what} of it runs; wait for it (db_backup_progress) or abort it (db_backup_abort)",
+                db.name
+            ))
+        };
+        // Under the supervisor's lock, so a restore cannot start between check and change.
+        ctx.services.backups.while_idle(&p.db_name, busy, || {
+            ctx.services
+                .catalog
+                .update_database(&p.db_name, |db| match db.state {
                 _ if db.data_incomplete => Err(JobError::WrongState(format!(
                     "Database '{}' cannot start: its data is incomplete after an interrupted restore; restore a backup first",
                     db.name
@@ -79,7 +92,8 @@ impl Job for DbStart {
                     other.as_str()
                 ))),
             })?
-            .ok_or_else(|| JobError::no_such_database(&p.db_name))?;
+            .ok_or_else(|| JobError::no_such_database(&p.db_name))
+        })?;
         Ok(NoOutput)
     }
 }

@@ -8,6 +8,7 @@ use confd_storage::catalog::FIRST_REMOTE_ID;
 use confd_storage::records::{VolumeLocation, VolumeRecord};
 
 use super::volume_view::file_url_path;
+use crate::echo::Shown;
 use crate::error::JobError;
 use crate::job::{Context, Effect, Job, JobSpec, VOLUME_GROUPS};
 use crate::params::{Example, FromParams, ObjectName, Param, ParamReader, ParamSpec, Text};
@@ -118,7 +119,8 @@ impl FromParams for Params {
         let vol_type = p.get(&VOL_TYPE)?.to_ascii_lowercase();
         if OTHER_TYPES.contains(&vol_type.as_str()) {
             return Err(JobError::Unsupported(format!(
-                "Remote volume type '{vol_type}' is not supported by this server (supported: file, s3)"
+                "Remote volume type '{}' is not supported by this server (supported: file, s3)",
+                Shown(&vol_type)
             )));
         }
         let url = p.get(&URL)?;
@@ -129,7 +131,7 @@ impl FromParams for Params {
             if !OPTIONS.contains(&o.as_str()) && !VALUE_OPTIONS.iter().any(|v| o.starts_with(v)) {
                 return Err(JobError::invalid(
                     OPTIONS_PARAM.name(),
-                    format!("unknown option '{o}'"),
+                    format!("unknown option '{}'", Shown(o)),
                 ));
             }
         }
@@ -165,7 +167,7 @@ fn check_url(vol_type: &str, url: &str) -> Result<(), JobError> {
         "s3" => check_s3_url(url).map_err(|e| JobError::invalid(URL.name(), e)),
         other => Err(JobError::invalid(
             VOL_TYPE.name(),
-            format!("'{other}' is not a remote volume type (file, s3)"),
+            format!("'{}' is not a remote volume type (file, s3)", Shown(other)),
         )),
     }
 }
@@ -175,7 +177,7 @@ fn remote_id(Text(text): Text) -> Result<u32, JobError> {
     let id: i64 = text
         .trim()
         .parse()
-        .map_err(|_| invalid(format!("'{text}' is not an integer")))?;
+        .map_err(|_| invalid(format!("'{}' is not an integer", Shown(&text))))?;
     u32::try_from(id)
         .ok()
         .filter(|id| *id >= FIRST_REMOTE_ID && *id <= 99_999)
@@ -183,18 +185,25 @@ fn remote_id(Text(text): Text) -> Result<u32, JobError> {
 }
 
 fn check_s3_url(url: &str) -> Result<(), String> {
+    let shown = Shown(url);
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| format!("'{url}' is not an http(s):// URL"))?;
+        .ok_or_else(|| format!("'{shown}' is not an http(s):// URL"))?;
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    if host.contains('@') {
+        // Never echoed: the part before '@' is a secret.
+        return Err(
+            "the URL carries credentials; give them as username and password (or s3_access_key and s3_secret_key) instead".into(),
+        );
+    }
     if host.is_empty() {
-        return Err(format!("'{url}' has no host"));
+        return Err(format!("'{shown}' has no host"));
     }
     let virtual_host = host.contains(".s3") && host.ends_with(".amazonaws.com");
     if !virtual_host && path.trim_matches('/').is_empty() {
         return Err(format!(
-            "'{url}' names no bucket (use http[s]://host[:port]/bucket[/prefix])"
+            "'{shown}' names no bucket (use http[s]://host[:port]/bucket[/prefix])"
         ));
     }
     Ok(())
@@ -272,5 +281,10 @@ mod tests {
                 .contains("bucket")
         );
         assert!(check_s3_url("ftp://x/y").is_err());
+        let e = check_s3_url("http://u:SECRET@127.0.0.1:9000/bucket").unwrap_err();
+        assert!(
+            e.contains("username and password") && !e.contains("SECRET"),
+            "{e}"
+        );
     }
 }

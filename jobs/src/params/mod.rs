@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::echo::{Shown, shown};
 use crate::error::JobError;
 
 mod call;
@@ -91,7 +92,7 @@ fn describe(value: &Value) -> String {
         Value::Null => "nothing".into(),
         Value::Bool(b) => format!("boolean {b}"),
         Value::Number(n) => format!("number {n}"),
-        Value::String(s) => format!("string '{}'", s.chars().take(64).collect::<String>()),
+        Value::String(s) => format!("string '{}'", Shown(s)),
         Value::Array(_) => "a list".into(),
         Value::Object(_) => "a struct".into(),
     }
@@ -176,7 +177,7 @@ pub fn check(
         let Some(param) = spec.iter().find(|p| p.name == name) else {
             return Err(JobError::UnknownParameter {
                 job: job.to_owned(),
-                name,
+                name: shown(&name),
             });
         };
         if !value.is_null() {

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use serde_json::Value;
 
 use super::{Example, FromParams, Param, ParamReader, ParamSpec, ParamType, ParamValue, Text};
+use crate::echo::Shown;
 use crate::error::JobError;
 
 /// A validated object name (database, volume): letters, digits, `_`, `-`, `.`; no `/`,
@@ -43,12 +44,14 @@ impl FromStr for ObjectName {
         }
         if s.contains('/') || s.contains("..") || s.contains('\0') || s.starts_with('.') {
             return Err(format!(
-                "'{s}' is not a valid name: '/', '..', NUL and a leading '.' are not allowed"
+                "'{}' is not a valid name: '/', '..', NUL and a leading '.' are not allowed",
+                Shown(s)
             ));
         }
         if let Some(c) = s.chars().find(|c| !ok_char(*c)) {
             return Err(format!(
-                "'{s}' is not a valid name: character {c:?} is not allowed (use letters, digits, '_', '-', '.')"
+                "'{}' is not a valid name: character {c:?} is not allowed (use letters, digits, '_', '-', '.')",
+                Shown(s)
             ));
         }
         Ok(ObjectName(s.to_owned()))
@@ -80,7 +83,7 @@ impl Display for VolumeRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             VolumeRef::Id(id) => write!(f, "with ID {id}"),
-            VolumeRef::Name(name) => write!(f, "'{name}'"),
+            VolumeRef::Name(name) => write!(f, "'{}'", Shown(name)),
         }
     }
 }
@@ -155,7 +158,7 @@ pub fn text_volume_id(param: &str, Text(text): &Text) -> Result<VolumeRef, JobEr
     let id = text
         .trim()
         .parse()
-        .map_err(|_| JobError::invalid(param, format!("'{text}' is not an integer")))?;
+        .map_err(|_| JobError::invalid(param, format!("'{}' is not an integer", Shown(text))))?;
     volume_id(param, id)
 }
 

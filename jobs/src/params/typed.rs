@@ -7,6 +7,7 @@ use std::marker::PhantomData;
 use serde_json::Value;
 
 use super::{Example, ParamSpec, ParamType, describe};
+use crate::echo::Shown;
 use crate::error::JobError;
 
 /// A Rust type a parameter's checked value reads into.
@@ -127,7 +128,7 @@ impl ParamValue for i64 {
             Value::String(s) => s
                 .trim()
                 .parse()
-                .map_err(|_| JobError::invalid(name, format!("'{s}' is not an integer"))),
+                .map_err(|_| JobError::invalid(name, format!("'{}' is not an integer", Shown(s)))),
             other => Err(wrong(name, "an integer", other)),
         }
     }

@@ -38,7 +38,7 @@ fn an_aborted_restore_keeps_the_database_from_starting_until_a_restore_succeeds(
         out.lines().collect::<Vec<_>>(),
         [
             "Restore Restore is active Write True",
-            incomplete,
+            "CONFLICT Database 'MY_DATABASE' cannot start while a restore of it runs; wait for it (db_backup_progress) or abort it (db_backup_abort)",
             "OK Success",
             "Restore has been aborted",
             incomplete,
