@@ -72,6 +72,8 @@ pub struct Config {
     pub job_retention_days: u32,
     /// IANA time zone backup schedules are read in; `None`: `TZ`, else UTC.
     pub schedule_time_zone: Option<String>,
+    /// Timeouts and the connection cap of the HTTPS listeners.
+    pub connections: crate::ConnectionLimits,
     /// Engine hooks for backups and restores, for programs that embed the daemon (the
     /// test kit holds operations at named points); no flag or file sets them.
     pub engine_hooks: Option<Arc<dyn OperationHooks>>,
@@ -90,6 +92,7 @@ impl Config {
             admin_password: None,
             job_retention_days: 7,
             schedule_time_zone: None,
+            connections: crate::ConnectionLimits::default(),
             engine_hooks: None,
         }
     }

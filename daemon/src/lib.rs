@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod connections;
 pub mod limits;
 pub mod monitor;
 pub mod rest;
@@ -31,6 +32,8 @@ use tokio_util::sync::CancellationToken;
 use tower_http::catch_panic::CatchPanicLayer;
 
 pub use config::Config;
+use connections::Capped;
+pub use connections::ConnectionLimits;
 
 /// Largest request body accepted (XML-RPC and REST); larger ones get 413.
 pub const MAX_BODY_BYTES: usize = 4 << 20;
@@ -74,11 +77,16 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     let xmlrpc_addr = xmlrpc_listener.local_addr()?;
     let xmlrpc = xmlrpc_router(&dispatcher, xmlrpc_addr, &http_metrics);
     let tls = tls::server_config(&prepared.tls)?;
-    servers.serve_tls(xmlrpc_listener, xmlrpc, tls.clone())?;
+    servers.serve_tls(xmlrpc_listener, xmlrpc, tls.clone(), config.connections)?;
 
     let rest_listener = bind(config.rest_listen, "REST")?;
     let rest_addr = rest_listener.local_addr()?;
-    servers.serve_tls(rest_listener, rest_router(&dispatcher, &http_metrics), tls)?;
+    servers.serve_tls(
+        rest_listener,
+        rest_router(&dispatcher, &http_metrics),
+        tls,
+        config.connections,
+    )?;
 
     let metrics_listener = bind(config.metrics_listen, "monitoring")?;
     let metrics_addr = metrics_listener.local_addr()?;
@@ -167,11 +175,25 @@ impl Servers {
         listener: std::net::TcpListener,
         router: Router,
         tls: RustlsConfig,
+        limits: ConnectionLimits,
     ) -> anyhow::Result<()> {
         let handle = Handle::new();
-        let server = axum_server::from_tcp(listener)?
-            .acceptor(RustlsAcceptor::new(tls).acceptor(NoDelayAcceptor::new()))
+        let capped = Capped::new(NoDelayAcceptor::new(), limits.max_connections);
+        let acceptor = RustlsAcceptor::new(tls)
+            .handshake_timeout(limits.handshake)
+            .acceptor(capped);
+        let mut server = axum_server::from_tcp(listener)?
+            .acceptor(acceptor)
+            .first_request_timeout(limits.first_request)
+            .accept_error_handler(|addr, e| {
+                tracing::debug!(peer = ?addr, "connection closed before serving: {e}");
+            })
             .handle(handle.clone());
+        server
+            .http_builder()
+            .http1()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(limits.request_head);
         self.tasks.spawn(server.serve(router.into_make_service()));
         self.handles.push(handle);
         Ok(())

@@ -62,8 +62,10 @@ impl Job for DbStart {
                 )));
             }
         }
+        // Read before `while_idle` takes the supervisor's lock (`busy` runs under it).
+        let running = ctx.services.backups.running(&p.db_name);
         let busy = || {
-            let what = match ctx.services.backups.running(&p.db_name) {
+            let what = match running {
                 Some(OperationKind::Restore) => "a restore",
                 Some(OperationKind::Backup) => "a backup",
                 _ => "an operation",

@@ -45,7 +45,8 @@ impl Supervisor {
 
     /// Runs `change` (a state change of database `db`) only while no backup or restore of
     /// it runs, under the lock operations start under.
-    /// `busy` is the error when something runs.
+    /// `busy` is the error when something runs; it is called under that lock, so it must
+    /// not call back into the supervisor.
     pub fn while_idle<T>(
         &self,
         db: &str,

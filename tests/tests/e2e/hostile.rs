@@ -2,6 +2,8 @@
 //! Python `xmlrpc.client` and curl: echoed values are capped, control characters
 //! escaped, secrets never echoed, expiry bounds enforced.
 
+use std::time::Duration;
+
 use confd_tests::{TestDaemon, stdout_ok};
 
 #[test]
@@ -119,4 +121,97 @@ print(ok('db_backup_list', db_name='MY_DATABASE')[0]['expire'] != '')
          INVALID_PARAMETER Invalid parameter 'expire_time'\n\
          True\n"
     );
+}
+
+fn short_limits(c: &mut confd_daemon::Config) {
+    c.connections = confd_daemon::ConnectionLimits {
+        first_request: Duration::from_secs(1),
+        request_head: Duration::from_secs(1),
+        handshake: Duration::from_secs(1),
+        max_connections: 64,
+    };
+}
+
+/// Raw TLS connections to the XML-RPC listener, as a slow or idle client makes them.
+const RAW_TLS: &str = r#"
+import socket, urllib.parse
+url = urllib.parse.urlsplit(os.environ['CONFD_URL'])
+context = ssl._create_unverified_context()
+def tls():
+    c = context.wrap_socket(socket.create_connection((url.hostname, url.port)))
+    c.settimeout(20)
+    return c
+def closed(c):
+    """True once the server has closed the connection (whatever it sent before)."""
+    try:
+        while c.recv(1024):
+            pass
+        return True
+    except (ConnectionError, ssl.SSLError):
+        return True
+    except socket.timeout:
+        return False
+"#;
+
+#[test]
+fn idle_and_slow_connections_are_closed_but_a_request_under_way_is_served() {
+    let d = TestDaemon::start_with(short_limits);
+    let out = stdout_ok(&d.python(&format!(
+        r#"{RAW_TLS}
+c = tls(); t = time.time()
+print('idle closed', closed(c), time.time() - t < 10)
+c = tls(); t = time.time()
+try:
+    for ch in b'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\n':
+        c.send(bytes([ch]))
+        time.sleep(0.2)
+    print('slow closed', closed(c), time.time() - t < 10)
+except (ConnectionError, ssl.SSLError):
+    print('slow closed', True, time.time() - t < 10)
+# A request whose body takes three seconds, far past the head timeout: once its head is
+# in, the request is served whatever it takes.
+body = xmlrpc.client.dumps(('db_list',), 'job_exec').encode()
+token = base64.b64encode(('%s:%s' % (os.environ['CONFD_USER'], os.environ['CONFD_PASSWORD'])).encode())
+c = tls()
+c.send(b'POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nAuthorization: Basic ' + token
+       + b'\r\nContent-Length: %d\r\n\r\n' % len(body))
+t = time.time()
+for k in range(0, len(body), len(body) // 15 + 1):
+    c.send(body[k:k + len(body) // 15 + 1])
+    time.sleep(0.2)
+answer = b''
+while b'</methodResponse>' not in answer:
+    answer += c.recv(65536)
+print(answer.startswith(b'HTTP/1.1 200'), b'MY_DATABASE' in answer, time.time() - t > 2)
+"#
+    )));
+    assert_eq!(
+        out,
+        "idle closed True True\nslow closed True True\nTrue True True\n"
+    );
+}
+
+#[test]
+fn a_listener_holds_at_most_its_cap_of_connections() {
+    let d = TestDaemon::start_with(|c| c.connections.max_connections = 3);
+    let out = stdout_ok(&d.python(&format!(
+        r#"{RAW_TLS}
+held = [tls() for _ in range(3)]
+try:
+    tls().send(b'GET / HTTP/1.1\r\n\r\n')
+    print('fourth refused', False)
+except (ConnectionError, ssl.SSLError, OSError):
+    print('fourth refused', True)
+held.pop().close()
+deadline = time.time() + 10
+while True:
+    try:
+        print(connect().job_exec('db_state', {{'params': {{'db_name': 'MY_DATABASE'}}}})['result_output'])
+        break
+    except (ConnectionError, ssl.SSLError, OSError):
+        assert time.time() < deadline
+        time.sleep(0.1)
+"#
+    )));
+    assert_eq!(out, "fourth refused True\nrunning\n");
 }
