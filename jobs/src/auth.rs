@@ -88,6 +88,9 @@ impl Authenticator {
             }
             return None;
         };
+        if !record.login_enabled {
+            return None;
+        }
         let hash = PasswordHash::new(&record.password_hash).ok()?;
         Argon2::default()
             .verify_password(password.as_bytes(), &hash)
@@ -115,6 +118,8 @@ impl Authenticator {
             uid,
             groups: groups.iter().map(|g| (*g).to_owned()).collect(),
             password_hash: hash_password(password)?,
+            login_enabled: true,
+            authorized_keys: Vec::new(),
         };
         self.catalog.put_user(&record)?;
         self.lock().remove(name);
@@ -131,6 +136,12 @@ impl Authenticator {
         self.catalog.put_user(&record)?;
         self.lock().remove(name);
         Ok(())
+    }
+
+    /// Drops what is cached of `name`: its next request is checked against the catalogue
+    /// (after a delete, a disabled login or changed groups).
+    pub fn forget(&self, name: &str) {
+        self.lock().remove(name);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (blake3::Hash, Caller)>> {

@@ -25,6 +25,7 @@ pub mod dispatch;
 pub mod echo;
 pub mod error;
 pub mod expiry;
+pub mod groups;
 pub mod job;
 pub mod params;
 pub mod recovery;

@@ -112,6 +112,12 @@ pub fn registry() -> Registry {
     .add::<db_backup_modify_schedule::DbBackupModifySchedule>()
     .add::<db_backup_remove_schedule::DbBackupRemoveSchedule>()
     .add::<user_passwd::UserPasswd>()
+    .add::<group_list::GroupList>()
+    .add::<user_create::UserCreate>()
+    .add::<user_delete::UserDelete>()
+    .add::<user_info::UserInfo>()
+    .add::<user_list::UserList>()
+    .add::<user_modify::UserModify>()
 }
 
 impl Registry {

@@ -133,10 +133,20 @@ pub struct UserRecord {
     pub name: String,
     /// Numeric user ID.
     pub uid: u32,
-    /// Group names (`exaadm`, `root`, ...).
+    /// Group names (`exaadm`, `root`, ...); the first is the primary group.
     pub groups: Vec<String>,
-    /// Argon2 PHC string; never the password itself.
+    /// Argon2 PHC string; never the password itself. Empty: no password login.
     pub password_hash: String,
+    /// False: the user cannot log in at all.
+    #[serde(default = "enabled")]
+    pub login_enabled: bool,
+    /// SSH keys (kept for `user_info`; this server has no SSH).
+    #[serde(default)]
+    pub authorized_keys: Vec<String>,
+}
+
+fn enabled() -> bool {
+    true
 }
 
 /// Where a job is in its life.

@@ -64,12 +64,21 @@ impl ApiError {
         )
     }
 
-    /// 401 for missing or wrong credentials or a user outside `exaadm`.
+    /// 401 for missing or wrong credentials.
     pub fn unauthorized() -> Self {
         ApiError::new(
             StatusCode::UNAUTHORIZED,
             "UNAUTHORIZED",
             "Wrong or missing credentials; only members of group 'exaadm' may use this API",
+        )
+    }
+
+    /// 403 for an authenticated user outside `exaadm`.
+    pub fn forbidden(user: &str) -> Self {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            ResultCode::PermissionDenied.name(),
+            format!("User '{user}' is not in group 'exaadm'; only its members may use this API"),
         )
     }
 }

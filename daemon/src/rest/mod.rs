@@ -41,7 +41,7 @@ pub struct RestState {
 #[openapi(
     info(
         title = "confd-rs Administration API",
-        description = "Exasol's Administration API for databases, archive volumes and backups, served by confd-rs on top of the same ConfD jobs as XML-RPC. HTTP Basic auth; only members of group `exaadm` may authenticate. Errors are `{\"code\", \"message\"}`.",
+        description = "Exasol's Administration API for databases, archive volumes and backups, served by confd-rs on top of the same ConfD jobs as XML-RPC. HTTP Basic auth; only members of group `exaadm` (or root) may use it: other users get 403. Errors are `{\"code\", \"message\"}`.",
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
     paths(
@@ -251,18 +251,17 @@ async fn read_body(req: Request, next: Next) -> Response {
     }
 }
 
-/// Authenticates the caller (Basic) and lets only `exaadm` members (or root) through.
+/// Authenticates the caller (Basic): 401 without valid credentials, 403 for a user
+/// outside `exaadm` (and not root); only admins get through.
 async fn require_admin(State(state): State<RestState>, mut req: Request, next: Next) -> Response {
-    let caller = auth::caller(req.headers(), state.dispatcher.services())
-        .await
-        .filter(|c| c.groups.iter().any(|g| g == "exaadm" || g == "root"));
-    match caller {
-        Some(caller) => {
-            req.extensions_mut().insert(caller);
-            next.run(req).await
-        }
-        None => ApiError::unauthorized().into_response(),
+    let Some(caller) = auth::caller(req.headers(), state.dispatcher.services()).await else {
+        return ApiError::unauthorized().into_response();
+    };
+    if !caller.groups.iter().any(|g| g == "exaadm" || g == "root") {
+        return ApiError::forbidden(&caller.user).into_response();
     }
+    req.extensions_mut().insert(caller);
+    next.run(req).await
 }
 
 fn shown_path(uri: &Uri) -> String {

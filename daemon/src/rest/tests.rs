@@ -64,15 +64,22 @@ async fn call(f: &Fixture, method: &str, path: &str, user: Option<&str>) -> (Sta
 }
 
 #[tokio::test]
-async fn only_exaadm_members_authenticate() {
+async fn only_exaadm_members_get_through_others_get_403() {
     let f = fixture();
     let (status, body) = call(&f, "GET", "/api/v1/databases", Some("admin:admin-pw")).await;
     assert_eq!((status, body), (StatusCode::OK, serde_json::json!([])));
-    for user in [Some("viewer:viewer-pw"), Some("admin:wrong"), None] {
+    for user in [Some("admin:wrong"), None] {
         let (status, body) = call(&f, "GET", "/api/v1/databases", user).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{user:?}");
         assert_eq!(body["code"], "UNAUTHORIZED");
     }
+    let (status, body) = call(&f, "GET", "/api/v1/databases", Some("viewer:viewer-pw")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["code"], "PERMISSION_DENIED");
+    assert!(
+        body["message"].as_str().unwrap().contains("'viewer'"),
+        "{body}"
+    );
 }
 
 #[tokio::test]

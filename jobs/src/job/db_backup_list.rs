@@ -9,7 +9,7 @@ use crate::backup_id;
 use crate::chain;
 use crate::error::JobError;
 use crate::expiry::{format_minute, ts_to_timestamp};
-use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec};
+use crate::job::{Context, DB_READ_GROUPS, Effect, Job, JobSpec};
 use crate::params::{DB_NAME, FromParams, Param, ParamReader, ParamSpec};
 
 /// The `db_backup_list` job.
@@ -82,7 +82,7 @@ impl Job for DbBackupList {
 
     const SPEC: JobSpec = JobSpec {
         description: "List the backups of a database with their IDs, levels, dependencies, expiry and usability.",
-        allowed_groups: DB_GROUPS,
+        allowed_groups: DB_READ_GROUPS,
         effect: Effect::ReadOnly,
     };
 

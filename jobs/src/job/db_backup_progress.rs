@@ -2,7 +2,7 @@
 //! last one after it ended (spec 3.4, design 2). Read from memory; never touches a volume.
 
 use crate::error::JobError;
-use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec};
+use crate::job::{Context, DB_READ_GROUPS, Effect, Job, JobSpec};
 use crate::params::DbNameParam;
 use crate::supervisor::ProgressView;
 
@@ -16,7 +16,7 @@ impl Job for DbBackupProgress {
 
     const SPEC: JobSpec = JobSpec {
         description: "Show the progress of the running backup or restore of a database (or of the last one): Comment, Progress (percent), Type, Name, Level, Volume ID, bytes, rate, ETA and phase.",
-        allowed_groups: DB_GROUPS,
+        allowed_groups: DB_READ_GROUPS,
         effect: Effect::ReadOnly,
     };
 

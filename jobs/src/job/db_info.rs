@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::error::JobError;
-use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec};
+use crate::job::{Context, DB_READ_GROUPS, Effect, Job, JobSpec};
 use crate::params::DbNameParam;
 use crate::schedule::view::{ScheduleView, view};
 
@@ -67,7 +67,7 @@ impl Job for DbInfo {
 
     const SPEC: JobSpec = JobSpec {
         description: "Show the properties of a database: state, nodes, owner, data directory.",
-        allowed_groups: DB_GROUPS,
+        allowed_groups: DB_READ_GROUPS,
         effect: Effect::ReadOnly,
     };
 

@@ -2,7 +2,7 @@
 //! ConfD prints it (spec 3.1).
 
 use crate::error::JobError;
-use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec};
+use crate::job::{Context, DB_READ_GROUPS, Effect, Job, JobSpec};
 use crate::params::DbNameParam;
 
 /// The `db_state` job.
@@ -15,7 +15,7 @@ impl Job for DbState {
 
     const SPEC: JobSpec = JobSpec {
         description: "Show the state of a database: running, setup (stopped), starting or stopping.",
-        allowed_groups: DB_GROUPS,
+        allowed_groups: DB_READ_GROUPS,
         effect: Effect::ReadOnly,
     };
 

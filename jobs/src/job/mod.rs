@@ -27,6 +27,7 @@ pub mod db_restore;
 pub mod db_start;
 pub mod db_state;
 pub mod db_stop;
+pub mod group_list;
 pub mod remote_volume_add;
 pub mod remote_volume_info;
 pub mod remote_volume_list;
@@ -37,6 +38,11 @@ pub mod st_volume_create;
 pub mod st_volume_delete;
 pub mod st_volume_info;
 pub mod st_volume_list;
+pub mod user_create;
+pub mod user_delete;
+pub mod user_info;
+pub mod user_list;
+pub mod user_modify;
 pub mod user_passwd;
 pub mod volume_view;
 
@@ -71,6 +77,10 @@ pub const DB_GROUPS: &[&str] = &["root", "exaadm", "exadbadm"];
 pub const DB_READ_GROUPS: &[&str] = &["root", "exaadm", "exadbadm", "exausers"];
 /// Groups of the storage and remote volume jobs (spec 3.2, 3.3).
 pub const VOLUME_GROUPS: &[&str] = &["root", "exaadm", "exastoradm"];
+/// Groups of the jobs that read volumes: `exausers` may look.
+pub const VOLUME_READ_GROUPS: &[&str] = &["root", "exaadm", "exastoradm", "exausers"];
+/// Groups of the user and group jobs (docs "Add Users", "Change User Groups").
+pub const USER_GROUPS: &[&str] = &["root", "exaadm"];
 
 /// The authenticated caller of a job.
 #[derive(Debug, Clone, PartialEq, Eq)]

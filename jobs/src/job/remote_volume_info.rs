@@ -3,7 +3,7 @@
 
 use super::volume_view::{RemoteVolumeView, remote_view};
 use crate::error::JobError;
-use crate::job::{Context, Effect, Job, JobSpec, VOLUME_GROUPS};
+use crate::job::{Context, Effect, Job, JobSpec, VOLUME_READ_GROUPS};
 use crate::params::{FromParams, Param, ParamReader, ParamSpec, Text, VolumeParam, VolumeRef};
 use crate::services::Services;
 
@@ -55,7 +55,7 @@ impl Job for RemoteVolumeInfo {
 
     const SPEC: JobSpec = JobSpec {
         description: "Show a remote archive volume: name, vid, type, url, username, owner, options.",
-        allowed_groups: VOLUME_GROUPS,
+        allowed_groups: VOLUME_READ_GROUPS,
         effect: Effect::ReadOnly,
     };
 

@@ -1,7 +1,7 @@
 //! `remote_volume_list`: names of all remote archive volumes.
 
 use crate::error::JobError;
-use crate::job::{Context, Effect, Job, JobSpec, VOLUME_GROUPS};
+use crate::job::{Context, Effect, Job, JobSpec, VOLUME_READ_GROUPS};
 use crate::params::NoParams;
 
 /// The `remote_volume_list` job.
@@ -14,7 +14,7 @@ impl Job for RemoteVolumeList {
 
     const SPEC: JobSpec = JobSpec {
         description: "List the names of all remote archive volumes.",
-        allowed_groups: VOLUME_GROUPS,
+        allowed_groups: VOLUME_READ_GROUPS,
         effect: Effect::ReadOnly,
     };
 

@@ -3,7 +3,7 @@
 
 use super::volume_view::{RemoteVolumeView, remote_view};
 use crate::error::JobError;
-use crate::job::{Context, Effect, Job, JobSpec, VOLUME_GROUPS};
+use crate::job::{Context, Effect, Job, JobSpec, VOLUME_READ_GROUPS};
 use crate::params::NoParams;
 
 /// The `remote_volume_list_details` job.
@@ -16,7 +16,7 @@ impl Job for RemoteVolumeListDetails {
 
     const SPEC: JobSpec = JobSpec {
         description: "List all remote archive volumes with their properties.",
-        allowed_groups: VOLUME_GROUPS,
+        allowed_groups: VOLUME_READ_GROUPS,
         effect: Effect::ReadOnly,
     };
 

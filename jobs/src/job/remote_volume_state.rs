@@ -6,7 +6,7 @@ use confd_storage::records::VolumeLocation;
 
 use super::remote_volume_info::RemoteRef;
 use crate::error::JobError;
-use crate::job::{Context, Effect, Job, JobSpec, VOLUME_GROUPS};
+use crate::job::{Context, Effect, Job, JobSpec, VOLUME_READ_GROUPS};
 
 /// The `remote_volume_state` job.
 pub struct RemoteVolumeState;
@@ -18,7 +18,7 @@ impl Job for RemoteVolumeState {
 
     const SPEC: JobSpec = JobSpec {
         description: "Show the connection state of a remote archive volume: 'Online' or 'Connection problem: <reason>'.",
-        allowed_groups: VOLUME_GROUPS,
+        allowed_groups: VOLUME_READ_GROUPS,
         effect: Effect::ReadOnly,
     };
 

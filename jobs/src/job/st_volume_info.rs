@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::volume_view::{LocalVolumeView, local_view_human};
 use crate::error::JobError;
-use crate::job::{Context, Effect, Job, JobSpec, VOLUME_GROUPS};
+use crate::job::{Context, Effect, Job, JobSpec, VOLUME_READ_GROUPS};
 use crate::params::{
     FromParams, Param, ParamReader, ParamSpec, Text, VolumeParam, VolumeRef, text_volume_id,
 };
@@ -56,7 +56,7 @@ impl Job for StVolumeInfo {
 
     const SPEC: JobSpec = JobSpec {
         description: "Show a local archive volume; sizes are rendered with units. vid 'all_volumes' shows all.",
-        allowed_groups: VOLUME_GROUPS,
+        allowed_groups: VOLUME_READ_GROUPS,
         effect: Effect::ReadOnly,
     };
 

@@ -2,7 +2,7 @@
 
 use super::volume_view::{LocalVolumeView, local_view_bytes};
 use crate::error::JobError;
-use crate::job::{Context, Effect, Job, JobSpec, VOLUME_GROUPS};
+use crate::job::{Context, Effect, Job, JobSpec, VOLUME_READ_GROUPS};
 use crate::params::NoParams;
 
 /// The `st_volume_list` job.
@@ -15,7 +15,7 @@ impl Job for StVolumeList {
 
     const SPEC: JobSpec = JobSpec {
         description: "List the local archive volumes with their properties.",
-        allowed_groups: VOLUME_GROUPS,
+        allowed_groups: VOLUME_READ_GROUPS,
         effect: Effect::ReadOnly,
     };
 

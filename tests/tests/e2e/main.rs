@@ -17,4 +17,5 @@ mod rest;
 mod restore;
 mod s3;
 mod schedules;
+mod users;
 mod xmlrpc;

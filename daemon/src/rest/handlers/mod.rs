@@ -39,13 +39,13 @@ pub enum CommonErrors {
     /// the message names the problem.
     #[response(status = 400)]
     BadRequest(ApiErrorBody),
-    /// No or wrong credentials, or the user is not in group `exaadm`.
+    /// No or wrong credentials.
     #[response(
         status = 401,
         headers(("WWW-Authenticate" = String, description = "Basic realm=\"confd\""))
     )]
     Unauthorized(ApiErrorBody),
-    /// The user may not run the job (`PERMISSION_DENIED`).
+    /// The user is not in group `exaadm`, or may not run the job (`PERMISSION_DENIED`).
     #[response(status = 403)]
     Forbidden(ApiErrorBody),
     /// The database, volume or backup does not exist (`NOT_FOUND`).
