@@ -26,7 +26,7 @@ pub struct Args {
     /// Monitoring listen address (plain HTTP: /health).
     #[arg(long, value_name = "ADDR")]
     pub metrics_listen: Option<SocketAddr>,
-    /// JSON config file with the same keys as the flags (snake_case).
+    /// TOML config file (contrib/confd.example.toml lists every key); flags win.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Do not create the demo database and volumes on first start.
@@ -37,7 +37,8 @@ pub struct Args {
     pub demo_size: Option<String>,
 }
 
-/// Keys of the `--config` file.
+/// Keys of the `--config` file (TOML). Unknown keys and wrong types stop the start with
+/// the key and the line.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {
@@ -49,6 +50,32 @@ struct FileConfig {
     demo_size: Option<String>,
     job_retention_days: Option<u32>,
     schedule_time_zone: Option<String>,
+    worker_threads: Option<usize>,
+    log_format: Option<LogFormat>,
+    tls: Option<TlsPaths>,
+}
+
+/// `[tls]`: certificate files to serve instead of the generated ones.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsPaths {
+    /// PEM certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// PEM private key of the leaf.
+    pub key: PathBuf,
+    /// PEM CA certificate clients should trust (for `client.json`); default: `cert`.
+    pub ca: Option<PathBuf>,
+}
+
+/// How log lines are written to stderr.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per event, with its span fields (job ID, job, user).
+    Json,
 }
 
 /// The daemon's effective configuration.
@@ -74,6 +101,12 @@ pub struct Config {
     pub schedule_time_zone: Option<String>,
     /// Timeouts and the connection cap of the HTTPS listeners.
     pub connections: crate::ConnectionLimits,
+    /// Tokio worker threads of the `confd` binary; `None`: one per core.
+    pub worker_threads: Option<usize>,
+    /// Log format of the `confd` binary.
+    pub log_format: LogFormat,
+    /// Certificate files to serve; `None`: the generated ones under `<state dir>/tls`.
+    pub tls: Option<TlsPaths>,
     /// Engine hooks for backups and restores, for programs that embed the daemon (the
     /// test kit holds operations at named points); no flag or file sets them.
     pub engine_hooks: Option<Arc<dyn OperationHooks>>,
@@ -93,6 +126,9 @@ impl Config {
             job_retention_days: 7,
             schedule_time_zone: None,
             connections: crate::ConnectionLimits::default(),
+            worker_threads: None,
+            log_format: LogFormat::Text,
+            tls: None,
             engine_hooks: None,
         }
     }
@@ -126,9 +162,10 @@ impl Config {
         if let Some(days) = file.job_retention_days {
             config.job_retention_days = days;
         }
-        if let Some(zone) = file.schedule_time_zone {
-            config.schedule_time_zone = Some(zone);
-        }
+        config.schedule_time_zone = file.schedule_time_zone;
+        config.worker_threads = file.worker_threads;
+        config.log_format = file.log_format.unwrap_or_default();
+        config.tls = file.tls;
         config.admin_password = std::env::var("CONFD_ADMIN_PASSWORD")
             .ok()
             .filter(|p| !p.is_empty());
@@ -139,11 +176,18 @@ impl Config {
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading config file {}", path.display()))?;
-    let parsed: FileConfig = serde_json::from_str(&text)
-        .with_context(|| format!("config file {} is not valid", path.display()))?;
+    // toml's message names the key and shows the line with a caret under it.
+    let parsed: FileConfig = toml::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("config file {}: {e}", path.display()))?;
     if parsed.job_retention_days == Some(0) {
         bail!(
             "config file {}: job_retention_days must be at least 1",
+            path.display()
+        );
+    }
+    if parsed.worker_threads == Some(0) {
+        bail!(
+            "config file {}: worker_threads must be at least 1",
             path.display()
         );
     }

@@ -51,7 +51,14 @@ pub fn prepare(config: &Config) -> anyhow::Result<Prepared> {
         );
     }
     prune_job_records(&catalog, config.job_retention_days)?;
-    let tls = tls::ensure(&dir.join("tls"))?;
+    let tls = match &config.tls {
+        Some(paths) => TlsFiles {
+            ca_cert: paths.ca.clone().unwrap_or_else(|| paths.cert.clone()),
+            cert: paths.cert.clone(),
+            key: paths.key.clone(),
+        },
+        None => tls::ensure(&dir.join("tls"))?,
+    };
     let services = Arc::new(Services::with_hooks(
         catalog.clone(),
         dir.clone(),

@@ -18,8 +18,9 @@ use confd_storage::records::{JobRecord, JobState};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde_json::{Value, json};
+use tracing::Instrument as _;
 
-use crate::echo::{capped, shown};
+use crate::echo::{Shown, capped, shown};
 use crate::error::JobError;
 use crate::job::{Caller, Effect, Job};
 use crate::params::{self, CallParams, ParamReader, ParamSpec};
@@ -227,7 +228,8 @@ impl Dispatcher {
     ) -> (JobOutcome, Option<O>) {
         let seq = submission.seq;
         let this = self.clone();
-        let task = tokio::spawn(async move { this.run(submission, body).await });
+        let span = self.span(&submission);
+        let task = tokio::spawn(async move { this.run(submission, body).await }.instrument(span));
         task.await.unwrap_or_else(|e| {
             tracing::error!(job_id = self.job_id(seq), "job task failed: {e}");
             (JobOutcome::internal(self.job_id(seq)), None)
@@ -258,6 +260,10 @@ impl Dispatcher {
             "<unknown>"
         };
         self.counters.count(counted, outcome.code.name());
+        if durable {
+            // What changed, by whom (the span): the audit trail of changes, never params.
+            tracing::info!(result = outcome.code.name(), "job finished");
+        }
         self.finish(submission.seq, &outcome);
         if durable {
             self.flush(&job_id).await;
@@ -334,6 +340,17 @@ impl Dispatcher {
                 revision: None,
             },
         }
+    }
+
+    /// The span every log line of a job carries: its ID, name and user, never its
+    /// parameters (they may hold secrets).
+    fn span(&self, submission: &Submission) -> tracing::Span {
+        tracing::info_span!(
+            "job",
+            job_id = %self.job_id(submission.seq),
+            job = %Shown(&submission.name),
+            user = %submission.caller.user,
+        )
     }
 
     fn persist(&self, record: &JobRecord) {

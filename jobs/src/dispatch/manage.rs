@@ -8,6 +8,7 @@ use confd_storage::records::{JobRecord, JobState};
 use serde_json::{Value, json};
 use tokio::sync::watch;
 use tokio::task::AbortHandle;
+use tracing::Instrument as _;
 
 use super::{Dispatcher, JobOutcome, now_ms};
 use crate::error::JobError;
@@ -62,10 +63,14 @@ impl Dispatcher {
         let this = self.clone();
         // Under the lock, so the task cannot finish (and leave) before its handle is kept.
         let mut live = self.lock();
-        let task = tokio::spawn(async move {
-            let (outcome, _) = this.run(submission, body).await;
-            let _ = tx.send(Some(outcome));
-        });
+        let span = self.span(&submission);
+        let task = tokio::spawn(
+            async move {
+                let (outcome, _) = this.run(submission, body).await;
+                let _ = tx.send(Some(outcome));
+            }
+            .instrument(span),
+        );
         if let Some(started) = live.get_mut(&seq).and_then(|j| j.started.as_mut()) {
             started.abort = Some(task.abort_handle());
         }

@@ -35,7 +35,8 @@ impl Daemon {
             .args(["--metrics-listen", "127.0.0.1:0"])
             .arg("--no-demo")
             .env("CONFD_ADMIN_PASSWORD", PASSWORD)
-            .env("RUST_LOG", "warn")
+            // The binary's own "ready" line is info; the rest stays quiet.
+            .env("RUST_LOG", "warn,confd=info")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -46,7 +47,10 @@ impl Daemon {
         let mut url = None;
         for line in lines.by_ref() {
             let line = line?;
-            if let Some(rest) = line.strip_prefix("confd ready: XML-RPC ") {
+            if let Some(rest) = line
+                .split_once("confd ready: XML-RPC ")
+                .map(|(_, rest)| rest)
+            {
                 url = rest
                     .split_whitespace()
                     .next()
