@@ -9,6 +9,7 @@
 mod backup;
 mod bad_input;
 mod golden;
+mod legacy;
 mod monitoring;
 mod pause;
 mod python_examples;
