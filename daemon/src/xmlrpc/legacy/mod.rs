@@ -134,7 +134,7 @@ pub async fn call(
         let args = Args::new(m, &params)?;
         return (m.call)(&cx, args).await;
     }
-    if table::unsupported(kind).contains(&name) {
+    if table::is_unsupported(kind, name) {
         return Err(unsupported(kind, name));
     }
     Err(not_found(&format!("{}/{name}", cx.path), name))
@@ -220,7 +220,7 @@ fn described(cx: &Ctx<'_>, args: &Args<'_>) -> Result<Option<&'static Method>, F
     if let Some(m) = table::find(kind, &wanted) {
         return Ok(Some(m));
     }
-    if table::unsupported(kind).contains(&wanted.as_str()) {
+    if table::is_unsupported(kind, &wanted) {
         return Ok(None);
     }
     Err(not_found(&format!("{}/{wanted}", cx.path), &wanted))
