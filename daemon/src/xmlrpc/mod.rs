@@ -1,15 +1,17 @@
 //! The XML-RPC edge (design 5.1): POST on any path, Basic auth, ConfD's job methods and
-//! the `system.*` introspection methods. Job failures come back as result structs from
+//! the `system.*` introspection methods; under `/cluster1`, EXAoperation's legacy object
+//! API (`legacy`). Job failures come back as result structs from
 //! the dispatcher; only transport problems (bad XML, wrong arity, unknown method) are
 //! faults, and a fault never echoes the request body.
 
+mod legacy;
 mod values;
 
 use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use confd_jobs::echo::{Shown, shown};
 use confd_jobs::registry::{describe, help_text};
@@ -106,6 +108,7 @@ pub struct XmlRpcState {
 pub async fn handle(
     State(state): State<XmlRpcState>,
     method: Method,
+    uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -129,6 +132,9 @@ pub async fn handle(
             PARSE_ERROR,
             "parse error: the request body is not a well-formed XML-RPC methodCall".into(),
         )),
+        Some(call) if legacy::is_legacy(uri.path()) => {
+            legacy::call(&dispatcher, &caller, uri.path(), &call.name, call.params).await
+        }
         Some(call) => dispatch(&dispatcher, &caller, &call.name, call.params).await,
     };
     let xml = match result {

@@ -10,6 +10,7 @@ mod backup;
 mod bad_input;
 mod golden;
 mod hostile;
+mod legacy;
 mod monitoring;
 mod pause;
 mod python_examples;
