@@ -16,4 +16,5 @@ mod rest;
 mod restore;
 mod s3;
 mod schedules;
+mod verify;
 mod xmlrpc;
