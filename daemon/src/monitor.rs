@@ -113,6 +113,7 @@ fn kind_label(kind: OperationKind) -> &'static str {
     match kind {
         OperationKind::Backup => "backup",
         OperationKind::Restore => "restore",
+        OperationKind::Verify => "verify",
     }
 }
 
@@ -142,7 +143,16 @@ fn register_database_gauges(registry: &mut Registry, databases: &[stats::Databas
     let last_success = Family::<Labels, Gauge>::default();
     let running = Family::<Labels, Gauge>::default();
     let last_duration = Family::<Labels, Gauge<f64, std::sync::atomic::AtomicU64>>::default();
+    let (verify_at, verify_ok) = (
+        Family::<Labels, Gauge>::default(),
+        Family::<Labels, Gauge>::default(),
+    );
     for db in databases {
+        if let Some(v) = db.last_verify {
+            let l = label(&[("db", &db.name)]);
+            verify_at.get_or_create(&l).set(v.at);
+            verify_ok.get_or_create(&l).set(i64::from(v.ok));
+        }
         let l = label(&[("db", &db.name)]);
         if let Some(t) = db.last_success {
             last_success.get_or_create(&l).set(t);
@@ -166,8 +176,18 @@ fn register_database_gauges(registry: &mut Registry, databases: &[stats::Databas
     );
     registry.register(
         "confd_operation_last_duration_seconds",
-        "Duration of the last backup or restore of the database",
+        "Duration of the last backup, restore or verify of the database",
         last_duration,
+    );
+    registry.register(
+        "confd_verify_last_timestamp_seconds",
+        "End of the newest completed verify of a backup of the database",
+        verify_at,
+    );
+    registry.register(
+        "confd_verify_last_ok",
+        "1 when the newest completed verify found the backup intact, 0 when damaged",
+        verify_ok,
     );
 }
 
@@ -186,7 +206,7 @@ fn register_operation_counters(registry: &mut Registry, counters: &stats::Operat
     }
     registry.register(
         "confd_operations",
-        "Backups and restores that ended since the daemon started, by outcome",
+        "Backups, restores and verifies that ended since the daemon started, by outcome",
         ended,
     );
     let bytes = Family::<Labels, Counter>::default();

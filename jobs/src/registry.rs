@@ -108,6 +108,7 @@ pub fn registry() -> Registry {
     .add::<db_backup_delete_unusable::DbBackupDeleteUnusable>()
     .add::<db_backup_change_expiration::DbBackupChangeExpiration>()
     .add::<db_restore::DbRestore>()
+    .add::<db_backup_verify::DbBackupVerify>()
     .add::<db_backup_add_schedule::DbBackupAddSchedule>()
     .add::<db_backup_modify_schedule::DbBackupModifySchedule>()
     .add::<db_backup_remove_schedule::DbBackupRemoveSchedule>()

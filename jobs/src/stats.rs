@@ -101,14 +101,25 @@ pub struct DatabaseStats {
     pub last_success: Option<i64>,
     /// True while a backup (not a restore) of the database runs.
     pub backup_running: bool,
-    /// The last backup or restore, when it has ended.
+    /// The last backup, restore or verify, when it has ended.
     pub last_operation: Option<LastOperation>,
+    /// The newest verify that ran to its end on any backup of the database.
+    pub last_verify: Option<LastVerify>,
 }
 
-/// The last ended backup or restore of a database.
+/// When the database's newest completed verify ended, and what it found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LastVerify {
+    /// End, Unix seconds.
+    pub at: i64,
+    /// True when the backup and its chain were intact.
+    pub ok: bool,
+}
+
+/// The last ended backup, restore or verify of a database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LastOperation {
-    /// Backup or restore.
+    /// Backup, restore or verify.
     pub kind: OperationKind,
     /// Seconds from start to end.
     pub duration_secs: i64,
@@ -130,6 +141,7 @@ pub struct VolumeStats {
 pub fn snapshot(services: &Services) -> Result<MonitoringSnapshot, JobError> {
     let catalog = &services.catalog;
     let backups = catalog.backups()?;
+    let verifies = catalog.verifies()?;
     let mut databases = Vec::new();
     for db in catalog.databases()? {
         let last_success = backups
@@ -144,11 +156,20 @@ pub fn snapshot(services: &Services) -> Result<MonitoringSnapshot, JobError> {
                 duration_secs: end - op.started,
             })
         });
+        let last_verify = verifies
+            .iter()
+            .filter(|v| v.db == db.name)
+            .max_by_key(|v| v.at)
+            .map(|v| LastVerify {
+                at: v.at,
+                ok: v.ok(),
+            });
         databases.push(DatabaseStats {
             name: db.name,
             last_success,
             backup_running,
             last_operation,
+            last_verify,
         });
     }
     let volumes = catalog

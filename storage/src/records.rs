@@ -223,7 +223,8 @@ pub struct BackupRecord {
     pub marker: crate::archive::StatusMarker,
 }
 
-/// Backup or restore.
+/// Backup, restore or verify. A new variant only adds a spelling, so records written
+/// before it existed still read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OperationKind {
@@ -231,6 +232,32 @@ pub enum OperationKind {
     Backup,
     /// Restoring a backup into a database.
     Restore,
+    /// Re-reading a backup and its chain and checking every hash (writes nothing).
+    Verify,
+}
+
+/// The last completed verify of one backup (`db_backup_verify`). Kept in a tree of its
+/// own, not on [`BackupRecord`], so rewrites of backup records (expiry changes, imports)
+/// and verifies never overwrite each other's fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyRecord {
+    /// Database of the backup.
+    pub db: String,
+    /// Backup id.
+    pub bid: u64,
+    /// When the verify ended, unix seconds.
+    pub at: i64,
+    /// Damaged files and objects found (0 = intact).
+    pub damaged: u64,
+    /// Job that ran it.
+    pub job_id: String,
+}
+
+impl VerifyRecord {
+    /// True when nothing was damaged.
+    pub fn ok(&self) -> bool {
+        self.damaged == 0
+    }
 }
 
 /// Where an operation ended up.
@@ -253,7 +280,7 @@ pub enum OperationState {
 pub struct OperationRecord {
     /// Database the operation works on.
     pub db: String,
-    /// Backup or restore.
+    /// Backup, restore or verify.
     pub kind: OperationKind,
     /// State.
     pub state: OperationState,
@@ -341,4 +368,28 @@ pub enum RunOutcome {
     Failed(String),
     /// Not started, and why (the database was not running).
     Skipped(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_records_written_before_verify_existed_still_read() {
+        let old = r#"{"db":"MY_DATABASE","kind":"restore","state":"finished","bid":1,"level":0,
+            "volume_id":10001,"name":"MY_DATABASE/id_1/level_0/node_0/backup_202611251208",
+            "job_id":"1.4","started":1,"finished":2,"error":null,"bytes_total":5,"bytes_done":5}"#;
+        let op: OperationRecord = serde_json::from_str(old).unwrap();
+        assert_eq!(op.kind, OperationKind::Restore);
+        let verify = OperationRecord {
+            kind: OperationKind::Verify,
+            ..op
+        };
+        let json = serde_json::to_string(&verify).unwrap();
+        assert!(json.contains(r#""kind":"verify""#), "{json}");
+        assert_eq!(
+            serde_json::from_str::<OperationRecord>(&json).unwrap(),
+            verify
+        );
+    }
 }

@@ -1,4 +1,4 @@
-//! Breakpoints for end-to-end tests (style 2.6 and 4.6): hold a backup or restore of the
+//! Breakpoints for end-to-end tests (style 2.6 and 4.6): hold a backup, restore or verify of the
 //! in-process daemon at a named point, act while it certainly runs, then let it go. Built
 //! on the daemon's engine hooks, so no test depends on the size of the data or on timing.
 //!
@@ -29,8 +29,8 @@ const REACH_TIMEOUT: Duration = Duration::from_secs(120);
 /// Where an operation is held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PausePoint {
-    /// After the n-th chunk (from 1, over all nodes) was read (backup) or written
-    /// (restore): the write phase is under way and its data object exists.
+    /// After the n-th chunk (from 1, over all nodes) was read (backup), written
+    /// (restore) or checked (verify): the write (verify) phase is under way.
     AfterChunks(u64),
     /// On entering a phase, before its work: `Phase::Write` (scan done, nothing read yet),
     /// `Phase::Validate` (data and manifests written), ...
@@ -58,6 +58,11 @@ impl Pause {
     /// The next restore, held at `point`.
     pub fn restore(point: PausePoint) -> Self {
         Self::new(OperationKind::Restore, point)
+    }
+
+    /// The next verify, held at `point` (`AfterChunks` counts chunks checked).
+    pub fn verify(point: PausePoint) -> Self {
+        Self::new(OperationKind::Verify, point)
     }
 
     /// Only operations of database `db`.
@@ -89,6 +94,7 @@ impl Pause {
         let kind = match self.kind {
             OperationKind::Backup => "backup",
             OperationKind::Restore => "restore",
+            OperationKind::Verify => "verify",
         };
         let db = self
             .db

@@ -183,6 +183,10 @@ pub struct Backup {
     pub usage: String,
     /// Archive volume name.
     pub volume: String,
+    /// Last verify, `YYYY-MM-DD HH:MM ok` or `... damaged`; absent until one ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "2026-11-25 12:30 ok")]
+    pub verified: Option<String>,
 }
 
 impl From<BackupEntry> for Backup {
@@ -204,6 +208,7 @@ impl From<BackupEntry> for Backup {
             usable: b.usable,
             usage: b.usage,
             volume: b.volume,
+            verified: b.verified,
         }
     }
 }

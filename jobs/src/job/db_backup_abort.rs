@@ -1,5 +1,5 @@
-//! `db_backup_abort`: stop the running backup (or restore) of a database. The operation
-//! stops between chunks, removes what it wrote and is recorded as aborted.
+//! `db_backup_abort`: stop the running backup (or restore, or verify) of a database. The
+//! operation stops between chunks, removes what it wrote and is recorded as aborted.
 
 use crate::error::JobError;
 use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec, NoOutput};

@@ -3,7 +3,9 @@
 
 use serde::Serialize;
 
-use confd_storage::records::{BackupRecord, VolumeRecord};
+use std::collections::HashMap;
+
+use confd_storage::records::{BackupRecord, VerifyRecord, VolumeRecord};
 
 use crate::backup_id;
 use crate::chain;
@@ -73,6 +75,10 @@ pub struct BackupEntry {
     pub usage: String,
     /// Archive volume name.
     pub volume: String,
+    /// The last verify (our extension): `YYYY-MM-DD HH:MM ok` or `... damaged`; absent
+    /// until one ran, so lists without verifies read as before.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified: Option<String>,
 }
 
 impl Job for DbBackupList {
@@ -91,6 +97,13 @@ impl Job for DbBackupList {
         let all = ctx.services.catalog.backups()?;
         let usable = chain::usable(&all);
         let volumes = ctx.services.catalog.volumes()?;
+        let verifies: HashMap<(String, u64), VerifyRecord> = ctx
+            .services
+            .catalog
+            .verifies()?
+            .into_iter()
+            .map(|v| ((v.db.clone(), v.bid), v))
+            .collect();
         let now = jiff::Timestamp::now().as_second();
         let mut shown: Vec<&BackupRecord> = all
             .iter()
@@ -111,6 +124,7 @@ impl Job for DbBackupList {
                 Place {
                     usable: usable.contains(&chain::key(b)),
                     last_item: i + 1 == count,
+                    verified: verifies.get(&chain::key(b)),
                 }
                 .entry(b, &volumes, now)
             })
@@ -119,12 +133,13 @@ impl Job for DbBackupList {
 }
 
 /// What the list as a whole says of one backup.
-struct Place {
+struct Place<'a> {
     usable: bool,
     last_item: bool,
+    verified: Option<&'a VerifyRecord>,
 }
 
-impl Place {
+impl Place<'_> {
     fn entry(self, b: &BackupRecord, volumes: &[VolumeRecord], now: i64) -> BackupEntry {
         let m = &b.marker;
         BackupEntry {
@@ -149,6 +164,10 @@ impl Place {
                 .iter()
                 .find(|v| v.id == b.volume_id)
                 .map_or_else(|| b.volume_id.to_string(), |v| v.name.clone()),
+            verified: self.verified.map(|v| {
+                let word = if v.ok() { "ok" } else { "damaged" };
+                format!("{} {word}", format_minute(v.at))
+            }),
         }
     }
 }

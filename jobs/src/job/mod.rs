@@ -18,6 +18,7 @@ pub mod db_backup_modify_schedule;
 pub mod db_backup_progress;
 pub mod db_backup_remove_schedule;
 pub mod db_backup_start;
+pub mod db_backup_verify;
 pub mod db_backups_delete;
 pub mod db_create;
 pub mod db_delete;

@@ -3,12 +3,13 @@
 //! `db_backup_progress` reads from memory without touching the volume.
 //!
 //! Only this module knows tokens and tasks exist; jobs call `start_backup`,
-//! `start_restore`, `abort` and `progress`. An [`OperationHooks`] given at construction
+//! `start_restore`, `start_verify` (`verify.rs`), `abort` and `progress`. An [`OperationHooks`] given at construction
 //! picks engine hooks per operation (tests hold one at a named point).
 
 mod claims;
 mod hooks;
 mod task;
+mod verify;
 mod view;
 
 use std::collections::{HashMap, HashSet};
@@ -34,6 +35,7 @@ use crate::stats::OperationCounters;
 pub use claims::Claim;
 use claims::{protected_by, refuse_if_claimed};
 pub use hooks::OperationHooks;
+pub use verify::VerifyRequest;
 pub use view::ProgressView;
 
 /// A backup to start.
@@ -355,6 +357,7 @@ fn refuse_if_running(
             match r.op.kind {
                 OperationKind::Backup => "backup",
                 OperationKind::Restore => "restore",
+                OperationKind::Verify => "verify",
             },
             r.op.name,
             r.op.job_id

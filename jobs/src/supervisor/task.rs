@@ -205,7 +205,7 @@ pub(super) async fn run_restore(sup: Arc<Supervisor>, run: Arc<ActiveOperation>,
     finish(&sup, &run, op, 0).await;
 }
 
-async fn finish(
+pub(super) async fn finish(
     sup: &Supervisor,
     run: &ActiveOperation,
     mut op: confd_storage::records::OperationRecord,

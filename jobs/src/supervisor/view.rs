@@ -24,7 +24,7 @@ pub struct ProgressView {
     /// Percent done; 100 only once finished.
     #[serde(rename = "Progress")]
     pub progress: u8,
-    /// `Backup` or `Restore`; empty before any ran.
+    /// `Backup`, `Restore` or `Verify`; empty before any ran.
     #[serde(rename = "Type")]
     pub kind: &'static str,
     /// Archive volume ID.
@@ -51,6 +51,7 @@ fn kind_word(kind: OperationKind) -> &'static str {
     match kind {
         OperationKind::Backup => "Backup",
         OperationKind::Restore => "Restore",
+        OperationKind::Verify => "Verify",
     }
 }
 

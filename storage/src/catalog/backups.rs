@@ -5,7 +5,7 @@ use super::{Catalog, WrapSled, decode, decode_all, decode_u64, encode};
 use crate::error::StorageError;
 use crate::records::{BackupRecord, OperationRecord};
 
-fn backup_key(db: &str, bid: u64) -> Vec<u8> {
+pub(super) fn backup_key(db: &str, bid: u64) -> Vec<u8> {
     let mut k = Vec::with_capacity(db.len() + 9);
     k.extend_from_slice(db.as_bytes());
     k.push(0);
@@ -45,6 +45,7 @@ impl Catalog {
 
     /// Removes a backup record; returns it if it existed.
     pub fn remove_backup(&self, db: &str, bid: u64) -> Result<Option<BackupRecord>, StorageError> {
+        self.remove_verify(db, bid)?;
         self.backups
             .remove(backup_key(db, bid))
             .wrap_sled()?

@@ -1,5 +1,5 @@
 //! The catalogue: databases, archive volumes, users, job records, backups, the last
-//! operation of each database and backup schedules, in sled.
+//! operation of each database, backup schedules and the last verify of each backup, in sled.
 //!
 //! sled is named only inside this module. Values are JSON (see [`crate::records`]); integer
 //! keys are big-endian so that range scans iterate in numeric order. Commit points that
@@ -10,6 +10,7 @@ mod databases;
 mod jobs;
 mod schedules;
 mod users;
+mod verifies;
 mod volumes;
 
 pub use volumes::FIRST_REMOTE_ID;
@@ -58,6 +59,7 @@ pub struct Catalog {
     backups: sled::Tree,
     operations: sled::Tree,
     schedules: sled::Tree,
+    verifies: sled::Tree,
     volume_lock: std::sync::Mutex<()>,
 }
 
@@ -78,6 +80,7 @@ impl Catalog {
             backups: db.open_tree("backups").wrap_sled()?,
             operations: db.open_tree("operations").wrap_sled()?,
             schedules: db.open_tree("schedules").wrap_sled()?,
+            verifies: db.open_tree("verifies").wrap_sled()?,
             volume_lock: std::sync::Mutex::new(()),
             db,
         };

@@ -6,7 +6,7 @@ use crate::volume::{ArchiveVolume, ObjectKey, VolumeError};
 
 use super::error::{EngineError, EngineResult};
 
-fn keys_of(marker: &StatusMarker) -> EngineResult<BackupKeys> {
+pub(crate) fn keys_of(marker: &StatusMarker) -> EngineResult<BackupKeys> {
     marker.keys().ok_or_else(|| {
         EngineError::Invalid(format!(
             "status marker has an invalid db name or timestamp: {}/{}",
@@ -53,29 +53,37 @@ pub async fn load_manifests(
     volume: &dyn ArchiveVolume,
     marker: &StatusMarker,
 ) -> EngineResult<Vec<Manifest>> {
-    let keys = keys_of(marker)?;
     let mut out = Vec::with_capacity(marker.nodes);
     for node in 0..marker.nodes {
-        let key = keys.manifest(node)?;
-        let info = marker
-            .manifests
-            .get(node)
-            .filter(|i| i.node == node)
-            .ok_or_else(|| corrupt(&key, "status marker does not list this manifest"))?;
-        let bytes = volume.get(&key).await?;
-        if bytes.len() as u64 != info.size || ChunkHash::of(&bytes) != info.blake3 {
-            return Err(corrupt(
-                &key,
-                "manifest does not match the hash in the status marker",
-            ));
-        }
-        let m = Manifest::decode(&bytes).map_err(|e| corrupt(&key, e.to_string()))?;
-        if m.bid != marker.bid || m.level != marker.level || m.node != node {
-            return Err(corrupt(&key, "manifest belongs to another backup or node"));
-        }
-        out.push(m);
+        out.push(load_manifest(volume, marker, node).await?);
     }
     Ok(out)
+}
+
+/// The manifest of `node` of a committed backup, checked like [`load_manifests`] does.
+pub(crate) async fn load_manifest(
+    volume: &dyn ArchiveVolume,
+    marker: &StatusMarker,
+    node: usize,
+) -> EngineResult<Manifest> {
+    let key = keys_of(marker)?.manifest(node)?;
+    let info = marker
+        .manifests
+        .get(node)
+        .filter(|i| i.node == node)
+        .ok_or_else(|| corrupt(&key, "status marker does not list this manifest"))?;
+    let bytes = volume.get(&key).await?;
+    if bytes.len() as u64 != info.size || ChunkHash::of(&bytes) != info.blake3 {
+        return Err(corrupt(
+            &key,
+            "manifest does not match the hash in the status marker",
+        ));
+    }
+    let m = Manifest::decode(&bytes).map_err(|e| corrupt(&key, e.to_string()))?;
+    if m.bid != marker.bid || m.level != marker.level || m.node != node {
+        return Err(corrupt(&key, "manifest belongs to another backup or node"));
+    }
+    Ok(m)
 }
 
 /// The chain of `marker`: its base, the base's base, … down to level 0, returned in

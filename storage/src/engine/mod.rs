@@ -3,6 +3,7 @@
 //!
 //! - [`backup`] writes a full or incremental backup of a set of node directories.
 //! - [`restore`] makes node directories byte-for-byte equal to a backup of a chain.
+//! - [`verify`] re-reads a backup and its chain and checks every hash; writes nothing.
 //! - [`scan`], [`remove_uncommitted`], [`delete_backup`]: start-up recovery and deletion.
 //! - [`load_status`], [`load_manifests`], [`load_chain`], [`BaseBackup::load`]: reading
 //!   committed backups back (for incrementals, restores and imports).
@@ -24,6 +25,8 @@ mod recovery;
 mod restore;
 mod restore_files;
 mod tree;
+mod verify;
+mod verify_chunks;
 
 pub use backup::{BackupPlan, BackupSummary, BaseBackup, backup};
 pub use error::{EngineError, EngineResult};
@@ -31,3 +34,4 @@ pub use load::{backup_prefix, load_chain, load_manifests, load_status};
 pub use progress::{EngineHooks, Phase, Progress, ProgressSnapshot};
 pub use recovery::{RecoveryReport, delete_backup, remove_uncommitted, scan};
 pub use restore::{RestoreSummary, restore};
+pub use verify::{Damage, NAMED_DAMAGE, VerifyReport, verify};

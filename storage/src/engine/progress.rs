@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 /// Stage of an operation. Backups go Protect → Write → Validate → Unprotect (→ CleanUp,
-/// set by the caller); restores go Read → Write → Verify.
+/// set by the caller); restores go Read → Write → Verify; verifies go Read → Verify.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum Phase {
@@ -27,7 +27,8 @@ pub enum Phase {
     Write = 3,
     /// Backup: re-reading manifests, checking totals.
     Validate = 4,
-    /// Restore: applying directory metadata and final checks.
+    /// Restore: applying directory metadata and final checks. Verify: reading and
+    /// checking every chunk.
     Verify = 5,
     /// Backup: committing (the status marker is written). ConfD names its stage after
     /// this point "Unprotect": the bases the backup read are released.
@@ -63,7 +64,8 @@ impl Phase {
 pub trait EngineHooks: Send + Sync {
     /// The operation entered `phase`.
     fn on_phase(&self, _phase: Phase) {}
-    /// A chunk of `file` starting at byte `offset` was read (backup) or written (restore).
+    /// A chunk of `file` starting at byte `offset` was read (backup), written (restore)
+    /// or checked (verify; `file` is then the path inside the node).
     fn on_chunk(&self, _file: &Path, _offset: u64) {}
     /// A backup is written and validated; its status marker (the commit) comes next.
     /// The last point at which a cancellation still aborts the backup.
@@ -152,7 +154,10 @@ impl Progress {
     /// Enters `phase` (also usable by callers, e.g. for [`Phase::CleanUp`]) and calls
     /// the hooks.
     pub async fn set_phase(&self, phase: Phase) {
-        if phase == Phase::Write && self.write_started_ns.load(Relaxed) == 0 {
+        // A verify has no write phase: its byte-moving phase is `Verify`, which a restore
+        // enters only after writing (its clock then runs already).
+        let moving = matches!(phase, Phase::Write | Phase::Verify);
+        if moving && self.write_started_ns.load(Relaxed) == 0 {
             let ns = u64::try_from(self.started.elapsed().as_nanos()).unwrap_or(u64::MAX);
             self.write_started_ns.store(ns.max(1), Relaxed);
         }

@@ -10,7 +10,7 @@ mod xmlrpc;
 
 use anyhow::{Context as _, bail};
 
-const USAGE: &str = "usage: bench [--only xmlrpc|backup|restore|incremental|progress|rss|nocompression[,...]] [--size SIZE (default 1GiB)] [--rss-size SIZE (default 4GiB)] [--nodes N (default 4)]";
+const USAGE: &str = "usage: bench [--only xmlrpc|backup|restore|verify|incremental|progress|rss|nocompression[,...]] [--size SIZE (default 1GiB)] [--rss-size SIZE (default 4GiB)] [--nodes N (default 4)]";
 
 /// Which figures to run.
 #[derive(Debug, Clone, Default)]
@@ -20,6 +20,7 @@ pub struct Selection {
     nocompression: bool,
     incremental: bool,
     restore: bool,
+    verify: bool,
     progress: bool,
     rss: bool,
 }
@@ -32,6 +33,7 @@ impl Selection {
             nocompression: true,
             incremental: true,
             restore: true,
+            verify: true,
             progress: true,
             rss: true,
         }
@@ -44,6 +46,7 @@ impl Selection {
             "nocompression" => &mut self.nocompression,
             "incremental" => &mut self.incremental,
             "restore" => &mut self.restore,
+            "verify" => &mut self.verify,
             "progress" => &mut self.progress,
             "rss" => &mut self.rss,
             other => bail!("unknown figure '{other}'\n{USAGE}"),
@@ -53,7 +56,12 @@ impl Selection {
     }
 
     fn any_backup(&self) -> bool {
-        self.backup || self.nocompression || self.incremental || self.restore || self.progress
+        self.backup
+            || self.nocompression
+            || self.incremental
+            || self.restore
+            || self.verify
+            || self.progress
     }
 }
 

@@ -19,4 +19,5 @@ mod restore;
 mod s3;
 mod schedules;
 mod users;
+mod verify;
 mod xmlrpc;

@@ -108,3 +108,32 @@ fn schedules_example_adds_a_nightly_and_an_hourly_backup_and_removes_them() {
     let removed = stdout_ok(&d.python_example("schedules.py", &["--remove"]));
     assert_eq!(removed, "removed nightly\nremoved hourly\nno schedules\n");
 }
+
+#[test]
+fn verify_example_exits_0_on_an_intact_backup_and_2_on_a_damaged_one() {
+    let d = TestDaemon::start();
+    stdout_ok(&d.python_example("backup.py", &["--volume", "r0001", "--level", "0"]));
+    let out = stdout_ok(&d.python_example("verify.py", &[]));
+    assert!(
+        out.starts_with("intact: 10001 MY_DATABASE/id_1/level_0/node_0/backup_"),
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 1, "{out}");
+
+    let id = stdout_ok(&d.python("print(ids()[0].split(' ')[1])"));
+    let (dir, ts) = id.trim().rsplit_once("/node_0/backup_").unwrap();
+    let key = format!("{dir}/node_2/backup_{ts}");
+    let object = d.state_dir().join("remote/r0001").join(&key);
+    let mut bytes = std::fs::read(&object).unwrap();
+    bytes[10] ^= 0x01;
+    std::fs::write(&object, bytes).unwrap();
+    let damaged = d.python_example("verify.py", &[]);
+    assert_eq!(damaged.status.code(), Some(2), "{damaged:?}");
+    let out = String::from_utf8_lossy(&damaged.stdout);
+    assert!(
+        out.starts_with("DAMAGED: 10001 MY_DATABASE/id_1/level_0/")
+            && out.contains(": 1 damaged file: node_2/")
+            && out.ends_with(&format!(" in {key}\n")),
+        "{out}"
+    );
+}
