@@ -16,4 +16,6 @@ mod rest;
 mod restore;
 mod s3;
 mod schedules;
+mod shared_volume;
+mod volumes;
 mod xmlrpc;
