@@ -19,6 +19,7 @@
 
 pub mod auth;
 pub mod backup_id;
+pub mod bids;
 pub mod chain;
 pub mod client_settings;
 pub mod dispatch;
@@ -36,6 +37,7 @@ pub mod services;
 pub mod stats;
 pub mod supervisor;
 pub mod units;
+pub mod volume_import;
 
 pub use dispatch::{Dispatcher, JobOutcome};
 pub use error::JobError;

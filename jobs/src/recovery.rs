@@ -1,18 +1,22 @@
 //! Start-up recovery (design 4), run before the daemon serves: jobs and operations left
-//! running become failed, objects of uncommitted backups are deleted, status markers
-//! without a catalogue entry are imported, and catalogue entries whose backup is gone from
-//! its volume are dropped (the volume is the source of truth).
+//! running become failed, objects of this daemon's uncommitted backups are deleted, status
+//! markers without a catalogue entry are checked and imported (`volume_import`), and
+//! catalogue entries whose backup is gone from its volume are dropped (the volume is the
+//! source of truth).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
-use confd_storage::archive::StatusMarker;
 use confd_storage::records::{BackupRecord, OperationKind, OperationState, VolumeRecord};
+use confd_storage::volume::ArchiveVolume;
 use confd_storage::{Catalog, StorageError, engine};
 
+use crate::bids;
 use crate::chain::{self, BackupKey};
 use crate::error::JobError;
 use crate::result_code::ResultCode;
 use crate::services::Services;
+use crate::volume_import;
 
 /// Marks the jobs of earlier epochs that never finished as failed with `ERROR`, so
 /// `job_result` answers for them; returns how many.
@@ -38,6 +42,8 @@ pub struct Report {
     pub removed_partial: usize,
     /// Backups imported from volumes.
     pub imported: usize,
+    /// Backups found damaged on volumes and not imported.
+    pub damaged: usize,
     /// Catalogue entries dropped because their backup is not on the volume.
     pub dropped: usize,
     /// Volumes that could not be checked (down, unmounted); their entries were kept.
@@ -51,6 +57,7 @@ pub async fn recover(services: &Services) -> Result<Report, JobError> {
         interrupted: fail_interrupted_operations(catalog)?,
         ..Report::default()
     };
+    let writer = bids::writer_id(services)?;
     let known: HashMap<BackupKey, BackupRecord> = catalog
         .backups()?
         .into_iter()
@@ -60,13 +67,24 @@ pub async fn recover(services: &Services) -> Result<Report, JobError> {
         // A volume that is down (share not mounted, bucket unreachable) is skipped, not
         // fatal, and its catalogue entries stay: an empty listing must never be taken for
         // "the backups are gone". Recovery repeats at the next start.
-        let Some(markers) = clean_and_scan(&volume, &mut report).await else {
+        let Some(store) = clean(&volume, &writer, &mut report).await else {
             report.skipped_volumes += 1;
             continue;
         };
-        let on_volume: HashSet<BackupKey> = markers.iter().map(|m| (m.db.clone(), m.bid)).collect();
-        import_uncatalogued(catalog, &volume, &known, markers, &mut report)?;
-        drop_vanished(catalog, &volume, &known, &on_volume, &mut report)?;
+        let found = match volume_import::import(services, &volume, &*store).await {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(
+                    volume = volume.name,
+                    "scanning the volume failed, its entries stay: {e}"
+                );
+                report.skipped_volumes += 1;
+                continue;
+            }
+        };
+        report.imported += found.imported;
+        report.damaged += found.damaged;
+        drop_vanished(catalog, &volume, &known, &found.on_volume, &mut report)?;
     }
     catalog.flush().await?;
     Ok(report)
@@ -97,27 +115,36 @@ fn fail_interrupted_operations(catalog: &Catalog) -> Result<usize, JobError> {
     Ok(interrupted)
 }
 
-/// Deletes the objects of uncommitted backups on `volume` and returns its committed
-/// backups; `None` (logged) when the volume cannot be checked now.
-async fn clean_and_scan(volume: &VolumeRecord, report: &mut Report) -> Option<Vec<StatusMarker>> {
+/// Deletes the objects of this daemon's uncommitted backups on `volume` (never those
+/// another daemon sharing the volume may be writing) and returns the opened volume; `None`
+/// (logged) when it cannot be checked now.
+async fn clean(
+    volume: &VolumeRecord,
+    writer: &str,
+    report: &mut Report,
+) -> Option<Arc<dyn ArchiveVolume>> {
+    let skipped = |e: &dyn std::fmt::Display| {
+        tracing::warn!(volume = volume.name, "recovery skipped this volume: {e}");
+    };
     if let Err(reason) = confd_storage::volume::probe(volume).await {
-        tracing::warn!(
-            volume = volume.name,
-            "recovery skipped this volume: {reason}"
-        );
+        skipped(&reason);
         return None;
     }
     let store = match confd_storage::volume::open(volume) {
         Ok(store) => store,
         Err(e) => {
-            tracing::warn!(volume = volume.name, "recovery skipped this volume: {e}");
+            skipped(&e);
             return None;
         }
     };
-    let removed = match engine::remove_uncommitted(&*store, &HashSet::new()).await {
+    let removed = match engine::claimed_by_others(&*store, writer).await {
+        Ok(others) => engine::remove_uncommitted(&*store, &others).await,
+        Err(e) => Err(e),
+    };
+    let removed = match removed {
         Ok(removed) => removed,
         Err(e) => {
-            tracing::warn!(volume = volume.name, "recovery skipped this volume: {e}");
+            skipped(&e);
             return None;
         }
     };
@@ -128,57 +155,7 @@ async fn clean_and_scan(volume: &VolumeRecord, report: &mut Report) -> Option<Ve
         );
     }
     report.removed_partial += removed.removed_backups.len();
-    match engine::scan(&*store).await {
-        Ok(markers) => Some(markers),
-        Err(e) => {
-            tracing::warn!(
-                volume = volume.name,
-                "scanning the volume failed, its entries stay: {e}"
-            );
-            None
-        }
-    }
-}
-
-/// Catalogues the backups found on `volume` that the catalogue does not know, unless
-/// their id is already taken by a backup on another volume.
-fn import_uncatalogued(
-    catalog: &Catalog,
-    volume: &VolumeRecord,
-    known: &HashMap<BackupKey, BackupRecord>,
-    markers: Vec<StatusMarker>,
-    report: &mut Report,
-) -> Result<(), JobError> {
-    for marker in markers {
-        let key = (marker.db.clone(), marker.bid);
-        match known.get(&key) {
-            None => {
-                catalog.reserve_bid(&marker.db, marker.bid)?;
-                tracing::info!(
-                    volume = volume.name,
-                    db = marker.db,
-                    bid = marker.bid,
-                    "imported backup found on the volume"
-                );
-                catalog.put_backup(&BackupRecord {
-                    volume_id: volume.id,
-                    marker,
-                })?;
-                report.imported += 1;
-            }
-            Some(existing) if existing.volume_id != volume.id => {
-                tracing::warn!(
-                    volume = volume.name,
-                    db = marker.db,
-                    bid = marker.bid,
-                    "a backup with this id is already catalogued on volume {}; not imported",
-                    existing.volume_id
-                );
-            }
-            Some(_) => {}
-        }
-    }
-    Ok(())
+    Some(store)
 }
 
 /// Drops the catalogue entries of `volume` whose backup is no longer on it: the volume

@@ -122,12 +122,21 @@ impl Crash {
                 .and_then(|n| n.strip_prefix("id_"))
                 .and_then(|n| n.parse().ok())
                 .unwrap_or_else(|| panic!("unexpected entry {} on {name}", id.display()));
-            let levels: Vec<PathBuf> = fs::read_dir(&id)
+            let entries: Vec<PathBuf> = fs::read_dir(&id)
                 .expect("readable")
                 .map(|e| e.expect("dir entry").path())
                 .collect();
+            // The bid's claim stays by design (a bid is never reused), also when recovery
+            // removed the uncommitted backup it was claimed for.
+            let claimed = entries
+                .iter()
+                .any(|p| p.file_name() == Some("claim".as_ref()));
+            let levels: Vec<PathBuf> = entries
+                .into_iter()
+                .filter(|p| p.file_name() != Some("claim".as_ref()))
+                .collect();
             assert!(
-                !levels.is_empty(),
+                claimed || !levels.is_empty(),
                 "leftover empty directory {} on {name} (of an uncommitted backup)",
                 id.display()
             );

@@ -94,6 +94,7 @@ impl Job for DbBackupList {
 
     async fn run(ctx: &Context<'_>, p: Params) -> Result<Vec<BackupEntry>, JobError> {
         ctx.services.database(&p.db_name)?;
+        crate::volume_import::refresh(ctx.services).await?;
         let all = ctx.services.catalog.backups()?;
         let usable = chain::usable(&all);
         let volumes = ctx.services.catalog.volumes()?;

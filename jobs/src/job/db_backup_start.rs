@@ -8,6 +8,8 @@ use crate::expiry::Expire;
 use crate::job::{Context, DB_GROUPS, Effect, Job, JobSpec, NoOutput};
 use crate::params::{DB_NAME, FromParams, Level, Param, ParamReader, ParamSpec, VolumeParam};
 use crate::supervisor::BackupRequest;
+use crate::{bids, chain};
+use confd_storage::records::{DatabaseRecord, DbState, VolumeRecord};
 
 /// The `db_backup_start` job.
 pub struct DbBackupStart;
@@ -77,13 +79,35 @@ impl Job for DbBackupStart {
     async fn run(ctx: &Context<'_>, p: Params) -> Result<NoOutput, JobError> {
         let db = ctx.services.database(&p.db_name)?;
         let volume = ctx.services.volume(&p.volume)?;
+        // A bid is claimed on the volume only for a start that will not be refused, so
+        // refusals neither use up bids nor leave claims; the supervisor decides again under
+        // its lock (and words the refusal).
+        let bid = match likely_to_start(ctx, &db, &volume, p.level.0)? {
+            true => Some(bids::claim_next(ctx.services, &volume, &db.name).await?),
+            false => None,
+        };
         ctx.services.backups.start_backup(BackupRequest {
             db,
             volume,
             level: p.level.0,
             expire: p.expire,
+            bid,
             job_id: ctx.job_id.to_owned(),
         })?;
         Ok(NoOutput)
     }
+}
+
+/// The supervisor's checks, read without its lock: running, idle, and a base for level N.
+fn likely_to_start(
+    ctx: &Context<'_>,
+    db: &DatabaseRecord,
+    volume: &VolumeRecord,
+    level: u8,
+) -> Result<bool, JobError> {
+    if db.state != DbState::Running || ctx.services.backups.running(&db.name).is_some() {
+        return Ok(false);
+    }
+    let backups = ctx.services.catalog.backups()?;
+    Ok(level == 0 || chain::base_for(&backups, &db.name, volume.id, level).is_some())
 }

@@ -13,6 +13,7 @@ use crate::error::JobError;
 use crate::job::{Context, Effect, Job, JobSpec, VOLUME_GROUPS};
 use crate::params::{Example, FromParams, ObjectName, Param, ParamReader, ParamSpec, Text};
 use crate::services::Services;
+use crate::volume_import;
 
 /// The `remote_volume_add` job.
 pub struct RemoteVolumeAdd;
@@ -233,8 +234,32 @@ impl Job for RemoteVolumeAdd {
 
     async fn run(ctx: &Context<'_>, p: Params) -> Result<Vec<Added>, JobError> {
         let v = add_remote_volume(ctx.services, p, &ctx.caller.user, ctx.caller.uid)?;
-        let message = format!("remote volume {} in the catalogue", v.id);
+        let message = format!(
+            "remote volume {} in the catalogue{}",
+            v.id,
+            import_found(ctx.services, &v).await
+        );
         Ok(vec![Added(v.name, v.owner_name, message)])
+    }
+}
+
+/// Imports the backups already on a volume just added (a volume that holds backups of an
+/// earlier daemon, or one shared with other daemons); what it found, for the answer. A
+/// volume that cannot be read now is still added: the next start or list imports.
+pub(crate) async fn import_found(services: &Services, v: &VolumeRecord) -> String {
+    let found = match confd_storage::volume::open(v) {
+        Ok(store) => volume_import::import(services, v, &*store).await,
+        Err(e) => Err(JobError::Unsupported(e.to_string())),
+    };
+    match found {
+        Ok(found) => found.summary(),
+        Err(e) => {
+            tracing::warn!(
+                volume = v.name,
+                "backups on the new volume not imported yet: {e}"
+            );
+            format!("; its backups could not be read yet: {e}")
+        }
     }
 }
 

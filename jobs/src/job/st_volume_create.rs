@@ -125,6 +125,13 @@ impl Job for StVolumeCreate {
     };
 
     async fn run(ctx: &Context<'_>, p: Params) -> Result<Created, JobError> {
+        // A directory that is already there (a state directory rebuilt around its old
+        // volumes) may hold backups: they are imported.
+        let existed = ctx
+            .services
+            .local_volumes_dir()
+            .join(p.name.as_str())
+            .is_dir();
         let v = create_local_volume(
             ctx.services,
             &p.name,
@@ -132,6 +139,12 @@ impl Job for StVolumeCreate {
             &ctx.caller.user,
             ctx.caller.uid,
         )?;
+        if existed {
+            let found = super::remote_volume_add::import_found(ctx.services, &v).await;
+            if !found.is_empty() {
+                tracing::info!(volume = v.name, "existing volume directory{found}");
+            }
+        }
         Ok(Created { vid: v.id })
     }
 }

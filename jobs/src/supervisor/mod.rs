@@ -48,6 +48,9 @@ pub struct BackupRequest {
     pub level: u8,
     /// Relative expiry; `None` = never.
     pub expire: Option<Expire>,
+    /// The bid, claimed on the volume beforehand (`bids::claim_next`); `None` takes the
+    /// catalogue's next one unclaimed.
+    pub bid: Option<u64>,
     /// Job that asked for it.
     pub job_id: String,
 }
@@ -146,7 +149,10 @@ impl Supervisor {
         refuse_if_claimed(&self.claimed_lock(), &protected)?;
         let volume = confd_storage::volume::open(&req.volume)
             .map_err(|e| JobError::Unsupported(e.to_string()))?;
-        let bid = self.catalog.allocate_bid(&req.db.name)?;
+        let bid = match req.bid {
+            Some(bid) => bid,
+            None => self.catalog.allocate_bid(&req.db.name)?,
+        };
         let now = jiff::Timestamp::now().as_second();
         let ts = ts_of(now);
         let op = OperationRecord {

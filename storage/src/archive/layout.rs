@@ -75,6 +75,30 @@ fn data_name(node: usize, ts: &str) -> String {
     format!("node_{node}/backup_{ts}")
 }
 
+/// Name of the claim object in `<db>/id_<bid>/`: the first object of a backup, written
+/// with create-new semantics, so two writers sharing a volume never use the same bid. It
+/// stays when the backup is deleted, so the bid is never handed out again.
+pub const CLAIM_NAME: &str = "claim";
+
+/// `<db>/id_<bid>`: everything written under one bid.
+pub fn bid_prefix(db: &str, bid: u64) -> Result<Prefix, VolumeError> {
+    Prefix::new(format!("{db}/id_{bid}"))
+}
+
+/// `<db>/id_<bid>/claim`.
+pub fn claim_key(db: &str, bid: u64) -> Result<ObjectKey, VolumeError> {
+    bid_prefix(db, bid)?.join(CLAIM_NAME)
+}
+
+/// `(db, bid)` of any key under `<db>/id_<bid>/` (backup objects and claims alike).
+pub fn parse_bid_key(key: &str) -> Option<(&str, u64)> {
+    let mut it = key.splitn(3, '/');
+    let db = it.next()?;
+    let bid = it.next()?.strip_prefix("id_")?.parse().ok()?;
+    it.next()?;
+    Some((db, bid))
+}
+
 /// Splits a key into `(db, bid, level, rest)` when it lies inside a backup directory.
 pub fn parse_backup_key(key: &str) -> Option<(&str, u64, u8, &str)> {
     let mut it = key.splitn(4, '/');
@@ -115,6 +139,14 @@ mod tests {
             k.data(0).unwrap().as_str()
         );
         assert!(BackupKeys::new("a/b", 1, 0, "202611251208").is_none());
+        let claim = claim_key("MY_DATABASE", 7).unwrap();
+        assert_eq!(claim.as_str(), "MY_DATABASE/id_7/claim");
+        assert_eq!(parse_bid_key(claim.as_str()), Some(("MY_DATABASE", 7)));
+        assert_eq!(
+            parse_backup_key(claim.as_str()),
+            None,
+            "a claim is no backup object"
+        );
         assert!(BackupKeys::new("db", 1, 0, "2026").is_none());
     }
 }

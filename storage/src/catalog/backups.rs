@@ -13,6 +13,8 @@ pub(super) fn backup_key(db: &str, bid: u64) -> Vec<u8> {
     k
 }
 
+const WRITER_ID: &str = "writer_id";
+
 fn bid_counter(db: &str) -> String {
     format!("next_bid/{db}")
 }
@@ -74,6 +76,27 @@ impl Catalog {
             })
             .wrap_sled()?;
         Ok(())
+    }
+
+    /// This catalogue's writer ID, which names it in the bid claims it writes on volumes
+    /// shared with other daemons; `fresh` becomes the ID on first use. The caller flushes.
+    pub fn writer_id(&self, fresh: impl FnOnce() -> String) -> Result<String, StorageError> {
+        if let Some(id) = self.meta.get(WRITER_ID).wrap_sled()? {
+            return Ok(String::from_utf8_lossy(&id).into_owned());
+        }
+        let fresh = fresh();
+        match self
+            .meta
+            .compare_and_swap(WRITER_ID, None::<&[u8]>, Some(fresh.as_bytes()))
+            .wrap_sled()?
+        {
+            Ok(()) => Ok(fresh),
+            // Another caller set it first: theirs it is.
+            Err(e) => Ok(e
+                .current
+                .map(|id| String::from_utf8_lossy(&id).into_owned())
+                .unwrap_or(fresh)),
+        }
     }
 
     /// Records the (last) operation of its database.

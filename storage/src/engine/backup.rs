@@ -288,7 +288,7 @@ async fn run(
     let json = marker
         .encode()
         .map_err(|e| EngineError::Internal(format!("encoding status marker: {e}")))?;
-    volume.put(&keys.status()?, Bytes::from(json)).await?;
+    volume.put_new(&keys.status()?, Bytes::from(json)).await?;
     progress.finish().await;
     Ok(BackupSummary {
         files_read,
@@ -374,7 +374,9 @@ async fn write_manifests(
             blake3: ChunkHash::of(&bytes),
             data_size: stats[k].data_size,
         });
-        volume.put(&keys.manifest(k)?, Bytes::from(bytes)).await?;
+        volume
+            .put_new(&keys.manifest(k)?, Bytes::from(bytes))
+            .await?;
         manifests.push(m);
     }
     Ok((manifests, infos))

@@ -5,6 +5,8 @@
 //! - [`restore`] makes node directories byte-for-byte equal to a backup of a chain.
 //! - [`verify`] re-reads a backup and its chain and checks every hash; writes nothing.
 //! - [`scan`], [`remove_uncommitted`], [`delete_backup`]: start-up recovery and deletion.
+//! - [`survey`], [`check_backup`]: what a volume holds, checked before an import.
+//! - [`claim_bid`], [`claimed_by_others`]: bids on volumes shared by several daemons.
 //! - [`load_status`], [`load_manifests`], [`load_chain`], [`BaseBackup::load`]: reading
 //!   committed backups back (for incrementals, restores and imports).
 //!
@@ -17,6 +19,7 @@
 mod backup;
 mod backup_check;
 mod backup_node;
+mod claim;
 mod error;
 mod load;
 mod pipeline;
@@ -24,14 +27,17 @@ mod progress;
 mod recovery;
 mod restore;
 mod restore_files;
+mod survey;
 mod tree;
 mod verify;
 mod verify_chunks;
 
 pub use backup::{BackupPlan, BackupSummary, BaseBackup, backup};
+pub use claim::{BidClaim, claim_bid, claimed_by_others, highest_bid, highest_bids};
 pub use error::{EngineError, EngineResult};
 pub use load::{backup_prefix, load_chain, load_manifests, load_status};
 pub use progress::{EngineHooks, Phase, Progress, ProgressSnapshot};
 pub use recovery::{RecoveryReport, delete_backup, remove_uncommitted, scan};
 pub use restore::{RestoreSummary, restore};
+pub use survey::{Damaged, Survey, check_backup, survey};
 pub use verify::{Damage, NAMED_DAMAGE, VerifyReport, verify};

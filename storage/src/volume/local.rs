@@ -4,10 +4,12 @@
 //! to `<key>.partial`, which is fsynced, renamed onto the key, and then the directory is
 //! fsynced so the rename itself survives a power loss. A reader therefore never sees a
 //! half-written object, and a crash leaves at most a `.partial` file that
-//! [`ArchiveVolume::list_incomplete`] reports. The file-system helpers are in `local_fs`,
+//! [`ArchiveVolume::list_incomplete`] reports. Create-new writes (`put_new`, streamed
+//! writers) hard-link the temp file onto the key instead of renaming it: `link` fails when
+//! the key exists, also on NFS, where `renameat2(RENAME_NOREPLACE)` is not available. The file-system helpers are in `local_fs`,
 //! the streamed writer in `local_writer`.
 
-use std::fs::{self, File};
+use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -17,8 +19,8 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 
 use super::local_fs::{
-    blocking, collect_layout_dirs, create_dirs, fsync_dir, io_err, partial_path, prune_empty_dirs,
-    walk,
+    blocking, collect_layout_dirs, create_dirs, fsync_dir, io_err, link_new, partial_path,
+    prune_empty_dirs, walk,
 };
 use super::local_writer::LocalWriter;
 use super::{
@@ -94,13 +96,46 @@ impl ArchiveVolume for LocalVolume {
         .boxed()
     }
 
+    fn put_new<'a>(&'a self, key: &'a ObjectKey, data: Bytes) -> BoxFuture<'a, VolumeResult<()>> {
+        let (root, target) = (self.root.clone(), self.path(key));
+        let (name, volume) = (key.to_string(), self.describe());
+        blocking(move || {
+            let dir = target.parent().unwrap_or(&root).to_path_buf();
+            create_dirs(&root, &dir)?;
+            let partial = partial_path(&target);
+            // O_EXCL on the temp name too: two writers of one key must not share it.
+            let mut f = match OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&partial)
+            {
+                Ok(f) => f,
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    return Err(VolumeError::AlreadyExists { key: name, volume });
+                }
+                Err(e) => return Err(io_err("create", &partial)(e)),
+            };
+            let written = f
+                .write_all(&data)
+                .and_then(|()| f.sync_all())
+                .map_err(io_err("write", &partial));
+            drop(f);
+            let linked = written.and_then(|()| link_new(&partial, &target, &name, &volume));
+            let _ = fs::remove_file(&partial);
+            linked?;
+            fsync_dir(&dir)
+        })
+        .boxed()
+    }
+
     fn create<'a>(
         &'a self,
         key: &'a ObjectKey,
     ) -> BoxFuture<'a, VolumeResult<Box<dyn ObjectWriter>>> {
         let (root, target) = (self.root.clone(), self.path(key));
+        let (name, volume) = (key.to_string(), self.describe());
         async move {
-            let w = blocking(move || LocalWriter::create(&root, target)).await?;
+            let w = blocking(move || LocalWriter::create(&root, target, name, volume)).await?;
             Ok(Box::new(w) as Box<dyn ObjectWriter>)
         }
         .boxed()

@@ -32,6 +32,19 @@ pub(super) fn partial_path(path: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// Makes `target` name the (synced) file `partial` unless `target` exists: a hard link,
+/// which, unlike `rename`, never replaces. The caller removes `partial` afterwards.
+pub(super) fn link_new(partial: &Path, target: &Path, key: &str, volume: &str) -> VolumeResult<()> {
+    match fs::hard_link(partial, target) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(VolumeError::AlreadyExists {
+            key: key.to_owned(),
+            volume: volume.to_owned(),
+        }),
+        Err(e) => Err(io_err("link", partial)(e)),
+    }
+}
+
 pub(super) fn fsync_dir(dir: &Path) -> VolumeResult<()> {
     File::open(dir)
         .and_then(|d| d.sync_all())

@@ -1,6 +1,7 @@
 //! The streamed writer of [`LocalVolume`](super::LocalVolume): bytes go to `<key>.partial`,
-//! synced every `SYNC_EVERY` bytes; `finish` fsyncs, renames onto the key and fsyncs the
-//! directory; `abort` or a drop removes the `.partial` file.
+//! synced every `SYNC_EVERY` bytes; `finish` fsyncs, hard-links it onto the key (refused
+//! when the key exists: the volume may be shared with other daemons), removes the temp name
+//! and fsyncs the directory; `abort` or a drop removes the `.partial` file.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -10,7 +11,7 @@ use bytes::Bytes;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 
-use super::local_fs::{blocking, create_dirs, fsync_dir, io_err, partial_path};
+use super::local_fs::{blocking, create_dirs, fsync_dir, io_err, link_new, partial_path};
 use super::{ObjectWriter, VolumeError, VolumeResult};
 
 /// The streamed writer of [`LocalVolume`](super::LocalVolume).
@@ -18,6 +19,8 @@ pub(super) struct LocalWriter {
     file: Option<File>,
     partial: PathBuf,
     target: PathBuf,
+    /// Key and volume, for [`VolumeError::AlreadyExists`].
+    name: (String, String),
     written: u64,
     unsynced: u64,
 }
@@ -29,20 +32,32 @@ const SYNC_EVERY: u64 = 64 << 20;
 impl LocalWriter {
     /// Creates the directories of `target` under `root` and opens `<target>.partial` for
     /// writing (blocking).
-    pub(super) fn create(root: &Path, target: PathBuf) -> VolumeResult<Self> {
+    pub(super) fn create(
+        root: &Path,
+        target: PathBuf,
+        key: String,
+        volume: String,
+    ) -> VolumeResult<Self> {
         let dir = target.parent().unwrap_or(root).to_path_buf();
         create_dirs(root, &dir)?;
         let partial = partial_path(&target);
-        let file = OpenOptions::new()
+        // O_EXCL: a `.partial` of the same key is another writer's write in progress.
+        let file = match OpenOptions::new()
             .write(true)
-            .create(true)
-            .truncate(true)
+            .create_new(true)
             .open(&partial)
-            .map_err(io_err("create", &partial))?;
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                return Err(VolumeError::AlreadyExists { key, volume });
+            }
+            Err(e) => return Err(io_err("create", &partial)(e)),
+        };
         Ok(Self {
             file: Some(file),
             partial,
             target,
+            name: (key, volume),
             written: 0,
             unsynced: 0,
         })
@@ -82,14 +97,17 @@ impl ObjectWriter for LocalWriter {
         let file = self.file.take();
         let partial = std::mem::take(&mut self.partial);
         let target = self.target.clone();
+        let (key, volume) = self.name.clone();
         let written = self.written;
         async move {
             let file = file.ok_or_else(|| VolumeError::Task("finish after failure".into()))?;
             blocking(move || {
                 // Data durable before the name points at it, then the name itself durable.
-                file.sync_all().map_err(io_err("fsync", &partial))?;
+                let synced = file.sync_all().map_err(io_err("fsync", &partial));
                 drop(file);
-                fs::rename(&partial, &target).map_err(io_err("rename", &partial))?;
+                let linked = synced.and_then(|()| link_new(&partial, &target, &key, &volume));
+                let _ = fs::remove_file(&partial);
+                linked?;
                 if let Some(dir) = target.parent() {
                     fsync_dir(dir)?;
                 }

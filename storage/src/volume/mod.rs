@@ -68,6 +68,14 @@ pub enum VolumeError {
         /// The volume (its description).
         volume: String,
     },
+    /// A create-new write found the key taken (another writer got there first).
+    #[error("object '{key}' already exists on volume {volume}")]
+    AlreadyExists {
+        /// The taken key.
+        key: String,
+        /// The volume (its description).
+        volume: String,
+    },
     /// A ranged read asked for bytes past the end of the object.
     #[error("object '{key}' is {size} bytes, range {start}..{end} is out of bounds")]
     OutOfRange {
@@ -110,8 +118,16 @@ pub trait ArchiveVolume: Send + Sync + fmt::Debug {
     /// An existing object of the same key is replaced atomically.
     fn put<'a>(&'a self, key: &'a ObjectKey, data: Bytes) -> BoxFuture<'a, VolumeResult<()>>;
 
+    /// Stores a whole (small) object only if `key` does not exist yet; otherwise
+    /// [`VolumeError::AlreadyExists`] and nothing changes. Several daemons may share a
+    /// volume, so everything a backup writes goes through this or [`create`](Self::create)
+    /// and never replaces another writer's object.
+    fn put_new<'a>(&'a self, key: &'a ObjectKey, data: Bytes) -> BoxFuture<'a, VolumeResult<()>>;
+
     /// Starts a streamed write of a (large) object. Nothing is visible under `key` until
-    /// [`ObjectWriter::finish`] succeeds.
+    /// [`ObjectWriter::finish`] succeeds, which does not replace an existing object where
+    /// the store can refuse it (local: a hard link; S3: a conditional single PUT; S3
+    /// multipart completions are unconditional, see `s3_writer`).
     fn create<'a>(
         &'a self,
         key: &'a ObjectKey,

@@ -20,9 +20,12 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt, TryStreamExt};
+use object_store::aws::S3ConditionalPut;
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path;
-use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig};
+use object_store::{
+    ClientOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload, RetryConfig,
+};
 
 use super::s3_url::{self, S3Location};
 use super::s3_writer::{S3Writer, store_error};
@@ -135,6 +138,8 @@ impl S3Volume {
             .with_region(&loc.region)
             .with_virtual_hosted_style_request(loc.virtual_hosted)
             .with_allow_http(loc.allow_http)
+            // `If-None-Match: *` on create-new PUTs (several daemons may share a bucket).
+            .with_conditional_put(S3ConditionalPut::ETagMatch)
             .with_client_options(client)
             .with_retry(retry)
             .build()
@@ -237,6 +242,21 @@ impl ArchiveVolume for S3Volume {
                 .await
                 .map_err(|e| self.err("write", key, e))?;
             Ok(())
+        }
+        .boxed()
+    }
+
+    fn put_new<'a>(&'a self, key: &'a ObjectKey, data: Bytes) -> BoxFuture<'a, VolumeResult<()>> {
+        async move {
+            put_create(&self.store, &self.path(key), PutPayload::from(data))
+                .await
+                .map_err(|e| match e {
+                    object_store::Error::AlreadyExists { .. } => VolumeError::AlreadyExists {
+                        key: key.to_string(),
+                        volume: self.describe(),
+                    },
+                    e => self.err("write", key, e),
+                })
         }
         .boxed()
     }
@@ -383,6 +403,21 @@ impl ArchiveVolume for S3Volume {
     fn remove_incomplete<'a>(&'a self, _key: &'a ObjectKey) -> BoxFuture<'a, VolumeResult<()>> {
         async { Ok(()) }.boxed()
     }
+}
+
+/// A PUT with `If-None-Match: *`: `AlreadyExists` when the key is taken. A retried request
+/// whose first attempt succeeded also answers `AlreadyExists`; callers treat that as "taken",
+/// which costs a bid or fails one backup but never overwrites anything.
+pub(super) async fn put_create(
+    store: &AmazonS3,
+    path: &Path,
+    payload: PutPayload,
+) -> object_store::Result<()> {
+    let opts = PutOptions {
+        mode: PutMode::Create,
+        ..PutOptions::default()
+    };
+    store.put_opts(path, payload, opts).await.map(|_| ())
 }
 
 fn not_found(key: &ObjectKey) -> object_store::Error {

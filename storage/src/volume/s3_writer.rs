@@ -11,6 +11,12 @@
 //!   is a single PUT, and a writer aborted before that leaves nothing on the server.
 //! - `finish` completes the upload; `abort`, a failure in `finish`, and dropping the writer
 //!   (a cancelled backup) abort it. object_store retries each request with backoff.
+//! - Create-new: a single PUT carries `If-None-Match: *`. object_store 0.14 completes
+//!   multipart uploads without a condition (it has no option for it, although S3 and
+//!   s3s-fs honour one), so a large data object could replace another writer's object of
+//!   the same key. Keys are never shared: a backup writes only under a bid it has claimed
+//!   with a conditional PUT (`engine::claim_bid`), and its commit point, the status marker,
+//!   is a conditional PUT too.
 
 use std::mem;
 use std::path::PathBuf;
@@ -178,8 +184,7 @@ impl S3Writer {
         if self.upload.is_none() {
             // Smaller than one part: a single PUT is atomic and needs no clean-up.
             let payload: PutPayload = mem::take(&mut self.pending).into_iter().collect();
-            self.store
-                .put(&self.path, payload)
+            super::s3::put_create(&self.store, &self.path, payload)
                 .await
                 .map_err(|e| self.err("write", e))?;
             return Ok(self.written);

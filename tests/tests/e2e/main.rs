@@ -18,6 +18,8 @@ mod rest;
 mod restore;
 mod s3;
 mod schedules;
+mod shared_volume;
 mod users;
 mod verify;
+mod volumes;
 mod xmlrpc;
