@@ -6,6 +6,7 @@
 //! `job_info`, `job_stop`) are in `manage`.
 
 mod manage;
+pub use manage::JobInfo;
 #[cfg(test)]
 mod tests;
 

@@ -65,12 +65,14 @@ pub async fn import(
         ..Imported::default()
     };
     for d in &survey.damaged {
-        tracing::warn!(
-            volume = volume.name,
-            key = d.key,
-            "damaged backup not imported: {}",
-            d.reason
-        );
+        if first_report(&d.key) {
+            tracing::warn!(
+                volume = volume.name,
+                key = d.key,
+                "damaged backup not imported: {}",
+                d.reason
+            );
+        }
     }
     for (db, bid) in &survey.highest_bids {
         catalog.reserve_bid(db, *bid)?;
@@ -102,12 +104,14 @@ pub async fn import(
                     continue;
                 };
                 if let Err(e) = engine::check_backup(store, &marker).await {
-                    tracing::warn!(
-                        volume = volume.name,
-                        db = marker.db,
-                        bid = marker.bid,
-                        "damaged backup not imported: {e}"
-                    );
+                    if first_report(&format!("{}/{}/{}", volume.name, marker.db, marker.bid)) {
+                        tracing::warn!(
+                            volume = volume.name,
+                            db = marker.db,
+                            bid = marker.bid,
+                            "damaged backup not imported: {e}"
+                        );
+                    }
                     out.damaged += 1;
                     continue;
                 }
@@ -135,16 +139,40 @@ const REFRESH_TIMEOUT: Duration = Duration::from_secs(10);
 /// `db_backup_list` answers). Import only: entries are dropped at start-up, never here. A
 /// volume that is down or slow is skipped; the list shows what the catalogue has.
 pub async fn refresh(services: &Services) -> Result<(), JobError> {
-    for volume in services.catalog.volumes()? {
-        let Ok(store) = confd_storage::volume::open(&volume) else {
-            continue;
+    // All volumes at once: a slow one costs its timeout once, not once per volume.
+    let volumes = services.catalog.volumes()?;
+    let looks = volumes.iter().map(|volume| async move {
+        let Ok(store) = confd_storage::volume::open(volume) else {
+            return false;
         };
-        match tokio::time::timeout(REFRESH_TIMEOUT, import(services, &volume, &*store)).await {
-            Ok(Ok(found)) if found.imported > 0 => services.catalog.flush().await?,
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::debug!(volume = volume.name, "refresh skipped: {e}"),
-            Err(_) => tracing::debug!(volume = volume.name, "refresh timed out"),
+        match tokio::time::timeout(REFRESH_TIMEOUT, import(services, volume, &*store)).await {
+            Ok(Ok(found)) => found.imported > 0,
+            Ok(Err(e)) => {
+                tracing::debug!(volume = volume.name, "refresh skipped: {e}");
+                false
+            }
+            Err(_) => {
+                tracing::debug!(volume = volume.name, "refresh timed out");
+                false
+            }
         }
+    });
+    if futures::future::join_all(looks).await.contains(&true) {
+        services.catalog.flush().await?;
     }
     Ok(())
+}
+
+/// True the first time this process reports the damaged backup `key`: a listing runs
+/// an import before every `db_backup_list`, and the log should say it once, not on
+/// every call.
+fn first_report(key: &str) -> bool {
+    static REPORTED: std::sync::LazyLock<std::sync::Mutex<HashSet<String>>> =
+        std::sync::LazyLock::new(Default::default);
+    let mut reported = REPORTED.lock().unwrap_or_else(|p| p.into_inner());
+    // Bounded: a volume with more damage than this is reported again, never grows memory.
+    if reported.len() >= 10_000 {
+        reported.clear();
+    }
+    reported.insert(key.to_owned())
 }

@@ -168,11 +168,11 @@ fn dispatch<'a>(
             }
             "job_wait" => {
                 let id = one_string(method, &params)?;
-                Ok(outcome_or_error(&id, d.wait(&id).await))
+                Ok(outcome_or_error(&id, d.wait(&id, caller).await))
             }
             "job_result" => {
                 let id = one_string(method, &params)?;
-                Ok(outcome_or_error(&id, d.result(&id)))
+                Ok(outcome_or_error(&id, d.result(&id, caller)))
             }
             "job_stop" => {
                 let id = one_string(method, &params)?;
@@ -180,14 +180,14 @@ fn dispatch<'a>(
             }
             "job_finished" => {
                 let id = one_string(method, &params)?;
-                d.finished(&id)
+                d.finished(&id, caller)
                     .map(Value::Boolean)
                     .map_err(|e| Fault::new(NOT_FOUND, e.to_string()))
             }
             "job_info" => {
                 let id = one_string(method, &params)?;
-                d.info(&id)
-                    .map(|v| from_json(&v))
+                d.info(&id, caller)
+                    .map(|info| from_json(&serde_json::to_value(info).unwrap_or_default()))
                     .map_err(|e| Fault::new(NOT_FOUND, e.to_string()))
             }
             "job_list" => {

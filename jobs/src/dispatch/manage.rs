@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use confd_storage::records::{JobRecord, JobState};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use tokio::sync::watch;
 use tokio::task::AbortHandle;
 use tracing::Instrument as _;
@@ -21,6 +22,31 @@ use crate::result_code::ResultCode;
 pub(super) struct LiveJob {
     record: JobRecord,
     started: Option<Started>,
+}
+
+/// What `job_info` shows of a job.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobInfo {
+    /// `<epoch>.<seq>`.
+    pub id: String,
+    /// Job name.
+    pub name: String,
+    /// Who called it.
+    pub user: String,
+    /// Its parameters, secrets masked.
+    pub params: Value,
+    /// `executed`, `finished`, `failed`.
+    pub state: &'static str,
+    /// Result code once finished.
+    pub result_code: Option<i32>,
+    /// Result name once finished.
+    pub result_name: Option<String>,
+    /// Result description once finished.
+    pub result_desc: Option<String>,
+    /// `YYYY-MM-DD hh:mm:ss` (UTC).
+    pub submitted: String,
+    /// `YYYY-MM-DD hh:mm:ss` (UTC) once finished.
+    pub finished: Option<String>,
 }
 
 /// What `job_start` keeps of a job it started.
@@ -102,7 +128,8 @@ impl Dispatcher {
     }
 
     /// Waits for a job to finish (`job_wait`).
-    pub async fn wait(&self, job_id: &str) -> Result<JobOutcome, JobError> {
+    pub async fn wait(&self, job_id: &str, caller: &Caller) -> Result<JobOutcome, JobError> {
+        self.readable(job_id, caller, "job_wait")?;
         let seq = self.own_seq(job_id)?;
         let receiver = self
             .lock()
@@ -115,39 +142,53 @@ impl Dispatcher {
         {
             return Ok(outcome);
         }
-        self.result(job_id)
+        self.result(job_id, caller)
     }
 
     /// The result of a finished job (`job_result`); `WRONG_STATE` while it runs.
-    pub fn result(&self, job_id: &str) -> Result<JobOutcome, JobError> {
-        let record = self.record(job_id)?;
+    pub fn result(&self, job_id: &str, caller: &Caller) -> Result<JobOutcome, JobError> {
+        let record = self.readable(job_id, caller, "job_result")?;
         JobOutcome::from_record(&record)
             .ok_or_else(|| JobError::WrongState(format!("Job {job_id} has not finished yet")))
     }
 
     /// True when the job has a result (`job_finished`).
-    pub fn finished(&self, job_id: &str) -> Result<bool, JobError> {
+    pub fn finished(&self, job_id: &str, caller: &Caller) -> Result<bool, JobError> {
         Ok(matches!(
-            self.record(job_id)?.state,
+            self.readable(job_id, caller, "job_finished")?.state,
             JobState::Finished | JobState::Failed
         ))
     }
 
-    /// The job record as a structure (`job_info`); parameters have secrets removed.
-    pub fn info(&self, job_id: &str) -> Result<Value, JobError> {
-        let r = self.record(job_id)?;
-        Ok(json!({
-            "id": r.id(),
-            "name": r.name,
-            "user": r.user,
-            "params": r.params,
-            "state": r.state.as_str(),
-            "result_code": r.result_code,
-            "result_name": r.result_name,
-            "result_desc": r.result_desc,
-            "submitted": format_ms(r.submitted_ms),
-            "finished": r.finished_ms.map(format_ms),
-        }))
+    /// The job record (`job_info`); parameters have secrets removed.
+    pub fn info(&self, job_id: &str, caller: &Caller) -> Result<JobInfo, JobError> {
+        let r = self.readable(job_id, caller, "job_info")?;
+        Ok(JobInfo {
+            id: r.id(),
+            state: r.state.as_str(),
+            submitted: format_ms(r.submitted_ms),
+            finished: r.finished_ms.map(format_ms),
+            name: r.name,
+            user: r.user,
+            params: r.params,
+            result_code: r.result_code,
+            result_name: r.result_name,
+            result_desc: r.result_desc,
+        })
+    }
+
+    /// The record of a job the caller may read: its own, or any for root and `exaadm`
+    /// (a job's parameters are its caller's business).
+    fn readable(&self, job_id: &str, caller: &Caller, what: &str) -> Result<JobRecord, JobError> {
+        let record = self.record(job_id)?;
+        let admin = caller.groups.iter().any(|g| g == "root" || g == "exaadm");
+        if record.user != caller.user && !admin {
+            return Err(JobError::PermissionDenied {
+                user: caller.user.clone(),
+                job: format!("{what} {}", crate::echo::Shown(job_id)),
+            });
+        }
+        Ok(record)
     }
 
     /// Stops a job started with `job_start` that is still running (`job_stop`): only

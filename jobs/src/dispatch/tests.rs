@@ -64,6 +64,10 @@ fn dispatcher() -> (Arc<Dispatcher>, tempfile::TempDir) {
     )
 }
 
+fn admin() -> Caller {
+    caller("root", "root")
+}
+
 fn caller(user: &str, group: &str) -> Caller {
     Caller {
         user: user.into(),
@@ -77,16 +81,16 @@ async fn a_running_job_shows_its_name_user_state_and_masked_params() {
     let (d, _dir) = dispatcher();
     let params = json!({"token": "s3cr3t", "label": "nightly"});
     let id = d.start("hold", Some(params), &caller("alice", "exausers"));
-    let info = d.info(&id).unwrap();
-    assert_eq!(info["name"], "hold");
-    assert_eq!(info["user"], "alice");
-    assert_eq!(info["state"], "executed");
-    assert_eq!(
-        info["params"],
-        json!({"token": "******", "label": "nightly"})
-    );
-    assert!(!d.finished(&id).unwrap());
-    assert!(matches!(d.result(&id), Err(JobError::WrongState(_))));
+    let info = d.info(&id, &admin()).unwrap();
+    assert_eq!(info.name, "hold");
+    assert_eq!(info.user, "alice");
+    assert_eq!(info.state, "executed");
+    assert_eq!(info.params, json!({"token": "******", "label": "nightly"}));
+    assert!(!d.finished(&id, &admin()).unwrap());
+    assert!(matches!(
+        d.result(&id, &admin()),
+        Err(JobError::WrongState(_))
+    ));
     d.stop(&id, &caller("alice", "exausers")).unwrap();
 }
 
@@ -96,11 +100,11 @@ async fn its_own_user_stops_a_job() {
     let alice = caller("alice", "exausers");
     let id = d.start("hold", None, &alice);
     d.stop(&id, &alice).unwrap();
-    let outcome = d.wait(&id).await.unwrap();
+    let outcome = d.wait(&id, &admin()).await.unwrap();
     assert_eq!(outcome.code, ResultCode::Error);
     assert_eq!(outcome.desc, "Job was stopped by the user");
-    assert!(d.finished(&id).unwrap());
-    assert_eq!(d.info(&id).unwrap()["state"], "failed");
+    assert!(d.finished(&id, &admin()).unwrap());
+    assert_eq!(d.info(&id, &admin()).unwrap().state, "failed");
     let again = d.stop(&id, &alice).unwrap_err();
     assert_eq!(again.to_string(), format!("Job {id} has already finished"));
 }
@@ -115,9 +119,9 @@ async fn another_user_may_not_stop_a_job_but_root_may() {
         refused.to_string(),
         format!("User 'bob' is not allowed to run job 'job_stop {id}'")
     );
-    assert_eq!(d.info(&id).unwrap()["state"], "executed");
+    assert_eq!(d.info(&id, &admin()).unwrap().state, "executed");
     d.stop(&id, &caller("root", "root")).unwrap();
-    assert_eq!(d.info(&id).unwrap()["state"], "failed");
+    assert_eq!(d.info(&id, &admin()).unwrap().state, "failed");
 }
 
 #[tokio::test]
@@ -127,13 +131,10 @@ async fn a_released_job_finishes_with_its_result_on_record() {
     let id = d.start("hold", None, &alice);
     // `notify_one` stores a permit if the job has not reached its wait yet.
     release(dir.path()).notify_one();
-    let outcome = d.wait(&id).await.unwrap();
+    let outcome = d.wait(&id, &admin()).await.unwrap();
     assert_eq!(outcome.code, ResultCode::Ok);
-    let info = d.info(&id).unwrap();
-    assert_eq!(
-        (info["state"].as_str(), info["user"].as_str()),
-        (Some("finished"), Some("alice"))
-    );
+    let info = d.info(&id, &admin()).unwrap();
+    assert_eq!((info.state, info.user.as_str()), ("finished", "alice"));
     assert!(matches!(d.stop(&id, &alice), Err(JobError::WrongState(_))));
 }
 
@@ -142,8 +143,8 @@ async fn unknown_jobs_and_unknown_ids_are_named() {
     let (d, _dir) = dispatcher();
     let outcome = d.exec("nothing", None, &caller("alice", "exausers")).await;
     assert_eq!(outcome.desc, "Job does not exist: 'nothing'");
-    assert_eq!(d.info(&outcome.job_id).unwrap()["name"], "nothing");
-    let missing = d.info("7.999").unwrap_err();
+    assert_eq!(d.info(&outcome.job_id, &admin()).unwrap().name, "nothing");
+    let missing = d.info("7.999", &admin()).unwrap_err();
     assert_eq!(missing.to_string(), "Job 7.999 does not exist");
 }
 
@@ -156,7 +157,7 @@ async fn a_job_run_with_job_exec_cannot_be_stopped() {
         async move { d.exec("hold", None, &alice).await }
     });
     // The first call of epoch 7: its live record appears when the task submits it.
-    while d.info("7.1").is_err() {
+    while d.info("7.1", &admin()).is_err() {
         tokio::task::yield_now().await;
     }
     let refused = d.stop("7.1", &alice).unwrap_err();
@@ -166,4 +167,23 @@ async fn a_job_run_with_job_exec_cannot_be_stopped() {
     );
     release(dir.path()).notify_one();
     assert_eq!(running.await.unwrap().code, ResultCode::Ok);
+}
+
+#[tokio::test]
+async fn another_users_job_is_not_readable_but_an_admin_reads_every_job() {
+    let (d, _dir) = dispatcher();
+    let alice = caller("alice", "exausers");
+    let id = d.start("hold", None, &alice);
+    let refused = d.info(&id, &caller("bob", "exausers")).unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        format!("User 'bob' is not allowed to run job 'job_info {id}'")
+    );
+    assert!(d.result(&id, &caller("bob", "exadbadm")).is_err());
+    assert_eq!(
+        d.info(&id, &caller("carol", "exaadm")).unwrap().user,
+        "alice"
+    );
+    assert_eq!(d.info(&id, &alice).unwrap().name, "hold");
+    d.stop(&id, &alice).unwrap();
 }

@@ -7,6 +7,7 @@ use confd_storage::records::CronFields;
 use croner::Cron;
 use jiff::Zoned;
 
+use crate::echo::Shown;
 use crate::error::JobError;
 
 /// Builds a whole pattern around one field's value.
@@ -48,7 +49,10 @@ pub fn check_field(param: &str, value: &str) -> Result<String, JobError> {
     if value.is_empty() || value.contains(char::is_whitespace) {
         return Err(JobError::invalid(
             param,
-            format!("'{value}' is not one cron field (use e.g. '*', '5', '1-5', '*/15', '0,30')"),
+            format!(
+                "'{}' is not one cron field (use e.g. '*', '5', '1-5', '*/15', '0,30')",
+                Shown(&value)
+            ),
         ));
     }
     Cron::from_str(&pattern(&value)).map_err(|e| {

@@ -49,8 +49,8 @@ impl Runner {
     async fn run(self: Arc<Self>, stop: CancellationToken) {
         let mut checked = Timestamp::now();
         loop {
-            let schedules = self.enabled_schedules();
-            let next = schedules
+            let before = self.enabled_schedules();
+            let next = before
                 .iter()
                 .filter_map(|s| self.next_run(s, checked))
                 .min();
@@ -59,12 +59,19 @@ impl Runner {
             });
             tokio::select! {
                 () = stop.cancelled() => return,
-                () = self.services.schedules.wait_for_change() => continue,
+                () = self.services.schedules.wait_for_change() => {}
                 () = tokio::time::sleep(sleep) => {}
             }
             let now = Timestamp::now();
+            // Only schedules that were already there, unchanged, can be due: a schedule
+            // added or changed now starts counting now (its earlier slots are not caught
+            // up), and one disabled or removed meanwhile does not run.
             for s in self.enabled_schedules() {
-                if let Some(due) = self.next_run(&s, checked).filter(|due| *due <= now) {
+                let known = before
+                    .iter()
+                    .any(|b| b.db == s.db && b.name == s.name && b.cron == s.cron);
+                let due = self.next_run(&s, checked).filter(|due| *due <= now);
+                if let (true, Some(due)) = (known, due) {
                     tokio::spawn(self.clone().fire(s, due));
                 }
             }
@@ -91,21 +98,16 @@ impl Runner {
     /// One run of `s`, due at `due`: skipped, queued, started, and then its outcome.
     async fn fire(self: Arc<Self>, s: ScheduleRecord, due: Timestamp) {
         let at = due.as_second();
-        match self.services.catalog.database(&s.db) {
-            Ok(Some(db)) if db.state == DbState::Running => {}
-            Ok(Some(db)) => {
-                let why = format!(
-                    "database '{}' is not running (state: {})",
-                    db.name,
-                    db.state.as_str()
-                );
-                return self.record(&s, at, RunOutcome::Skipped(why));
-            }
-            Ok(None) => return,
-            Err(e) => return self.record(&s, at, RunOutcome::Failed(e.to_string())),
-        }
         let key = (s.db.clone(), s.name.clone());
         loop {
+            // Read again on every try: a queued run of a schedule disabled or removed
+            // meanwhile ends here, and one whose database stopped is skipped.
+            let Some(s) = self.current(&s) else {
+                return;
+            };
+            if let Err(outcome) = self.database_running(&s.db) {
+                return self.record(&s, at, outcome);
+            }
             match self.start(&s).await {
                 Ok(job_id) => {
                     self.record(&s, at, RunOutcome::Running(job_id.clone()));
@@ -124,6 +126,37 @@ impl Runner {
                 }
                 Err((_, why)) => return self.record(&s, at, RunOutcome::Failed(why)),
             }
+        }
+    }
+
+    /// The schedule as stored now, if it still exists and is enabled.
+    fn current(&self, s: &ScheduleRecord) -> Option<ScheduleRecord> {
+        match self.services.catalog.schedule(&s.db, &s.name) {
+            Ok(found) => found.filter(|s| s.enabled),
+            Err(e) => {
+                tracing::error!(
+                    db = s.db,
+                    schedule = s.name,
+                    "reading the schedule failed: {e}"
+                );
+                None
+            }
+        }
+    }
+
+    /// `Ok` while database `db` runs; else the outcome that says why the run is skipped.
+    fn database_running(&self, db: &str) -> Result<(), RunOutcome> {
+        match self.services.catalog.database(db) {
+            Ok(Some(d)) if d.state == DbState::Running => Ok(()),
+            Ok(Some(d)) => Err(RunOutcome::Skipped(format!(
+                "database '{}' is not running (state: {})",
+                d.name,
+                d.state.as_str()
+            ))),
+            Ok(None) => Err(RunOutcome::Skipped(format!(
+                "database '{db}' does not exist"
+            ))),
+            Err(e) => Err(RunOutcome::Failed(e.to_string())),
         }
     }
 

@@ -166,3 +166,25 @@ print(ok('db_backup_progress', db_name='MY_DATABASE')['Comment'])
     // minute may add another level 1; that is a new run, not a pile-up.)
     assert_eq!(out, "ok\n[0, 1]\n");
 }
+
+#[test]
+fn a_schedule_added_after_its_slot_has_passed_waits_for_the_next_one() {
+    let d = TestDaemon::start();
+    let out = stdout_ok(&d.python(
+        r#"
+import datetime
+start = datetime.datetime.now(datetime.timezone.utc)
+# Past a minute boundary after the daemon started: that minute's slot lies between the
+# runner's start and now, and must not be caught up by a schedule added afterwards.
+while datetime.datetime.now(datetime.timezone.utc).minute == start.minute:
+    time.sleep(0.2)
+now = datetime.datetime.now(datetime.timezone.utc)
+ok('db_backup_add_schedule', db_name='MY_DATABASE', backup_name='late', level=0,
+   backup_volume_name='r0001', minute=now.minute, hour=now.hour)
+time.sleep(2)
+s = ok('db_info', db_name='MY_DATABASE')['config']['backups']['late']
+print(repr(s['last_run']), len(ids()))
+"#,
+    ));
+    assert_eq!(out, "'' 0\n");
+}

@@ -130,3 +130,37 @@ print('long-enough-1' in str(proxy.job_info(r['result_jobid'])))
          False\n"
     );
 }
+
+#[test]
+fn job_management_over_xml_rpc_respects_the_jobs_owner() {
+    let d = TestDaemon::start();
+    let out = stdout_ok(&d.python(&format!(
+        r#"{USERS}
+p = {{'params': {{'db_name': 'MY_DATABASE'}}}}
+j = proxy.job_start('db_state', p)
+print(proxy.job_wait(j)['result_output'])
+info = proxy.job_info(j)
+print(info['name'], info['user'], info['state'], info['params'])
+try:
+    viewer.job_info(j)
+except xmlrpc.client.Fault as f:
+    print('fault', f.faultString)
+print(proxy.job_stop(j)['result_desc'])
+mine = viewer.job_start('db_state', p)
+viewer.job_wait(mine)
+print(viewer.job_info(mine)['user'], proxy.job_info(mine)['user'], viewer.job_finished(mine))
+"#
+    )));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "running");
+    assert_eq!(
+        lines[1],
+        "db_state admin finished {'db_name': 'MY_DATABASE'}"
+    );
+    assert!(
+        lines[2].starts_with("fault User 'viewer' is not allowed to run job 'job_info "),
+        "{out}"
+    );
+    assert!(lines[3].ends_with("has already finished"), "{out}");
+    assert_eq!(lines[4], "viewer viewer True");
+}
