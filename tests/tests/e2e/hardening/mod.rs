@@ -10,7 +10,10 @@
 //!   job parameters, REST bodies, paths and headers. Idle and slow connections and the
 //!   connection cap are covered in `hostile.rs`.
 
+mod corpus;
+mod driver;
 mod faults;
+mod generated;
 mod hostile_input;
 mod kill;
 mod load;
