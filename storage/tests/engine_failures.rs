@@ -104,6 +104,39 @@ async fn file_modified_during_backup_fails_it_naming_the_file() {
     );
 }
 
+/// Removes `target` when the write phase begins: the scan saw it, the read will not.
+struct RemoveBeforeWrite(PathBuf);
+
+impl EngineHooks for RemoveBeforeWrite {
+    fn on_phase(&self, phase: Phase) {
+        if phase == Phase::Write {
+            fs::remove_file(&self.0).unwrap();
+        }
+    }
+}
+
+/// Found by the hardening suite: a node whose file vanished left its empty
+/// `level_0/node_k/` directory behind, since no file of it was there to remove.
+#[tokio::test]
+async fn a_failed_backup_leaves_no_empty_directory_on_the_volume() {
+    let fx = Fixture::new(2);
+    make_tree(&fx.nodes[0], 1);
+    fs::write(fx.nodes[1].join("only.dat"), random_bytes(7, MIB)).unwrap();
+    let hooks = Arc::new(RemoveBeforeWrite(fx.nodes[1].join("only.dat")));
+    let progress = Arc::new(Progress::with_hooks(hooks));
+    let plan = BackupPlan::full("DB1", 1, "202611251208", fx.nodes.clone());
+    let err = engine::backup(&*fx.vol, &plan, &progress, &CancellationToken::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EngineError::FileChanged { .. }), "{err}");
+    let vol = fx.tmp.path().join("vol");
+    let left: Vec<_> = fs::read_dir(&vol)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(left.is_empty(), "left on the volume: {left:?}");
+}
+
 #[tokio::test]
 async fn flipped_byte_in_a_data_object_fails_restore_naming_the_file() {
     let fx = Fixture::new(1);

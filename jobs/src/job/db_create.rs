@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use confd_storage::records::{DatabaseRecord, DbState};
 
+use crate::echo::Shown;
 use crate::error::JobError;
 use crate::job::{Context, Effect, Job, JobSpec, NoOutput};
 use crate::params::{Example, FromParams, ObjectName, Param, ParamReader, ParamSpec};
@@ -59,13 +60,19 @@ impl FromParams for Params {
             if !path.is_absolute() {
                 return Err(JobError::invalid(
                     "data_path",
-                    format!("'{}' is not an absolute path", path.display()),
+                    format!(
+                        "'{}' is not an absolute path",
+                        Shown(&path.to_string_lossy())
+                    ),
                 ));
             }
             if !path.is_dir() {
                 return Err(JobError::invalid(
                     "data_path",
-                    format!("'{}' is not an existing directory", path.display()),
+                    format!(
+                        "'{}' is not an existing directory",
+                        Shown(&path.to_string_lossy())
+                    ),
                 ));
             }
         }

@@ -156,11 +156,13 @@ impl FromParams for Params {
 fn check_url(vol_type: &str, url: &str) -> Result<(), JobError> {
     match vol_type {
         "file" => {
-            let dir = file_url_path(url).map_err(|e| JobError::invalid(URL.name(), e))?;
+            let shown = Shown(url);
+            let dir = file_url_path(url)
+                .map_err(|why| JobError::invalid(URL.name(), format!("'{shown}' {why}")))?;
             if !dir.is_dir() {
                 return Err(JobError::invalid(
                     URL.name(),
-                    format!("directory {} does not exist", dir.display()),
+                    format!("directory {} does not exist", Shown(&dir.to_string_lossy())),
                 ));
             }
             Ok(())

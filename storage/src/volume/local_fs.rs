@@ -125,6 +125,20 @@ pub(super) fn collect_layout_dirs(dir: &Path, depth: usize, out: &mut Vec<PathBu
     }
 }
 
+/// Every directory below `dir` (not `dir` itself), in no particular order.
+pub(super) fn subdirs(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            let path = entry.path();
+            subdirs(&path, out);
+            out.push(path);
+        }
+    }
+}
+
 /// Walks `dir` recursively; calls `f(relative key, path, is_partial, size)` for each file.
 pub(super) fn walk(
     dir: &Path,

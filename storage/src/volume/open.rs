@@ -13,7 +13,9 @@ pub fn open(record: &VolumeRecord) -> Result<Arc<dyn ArchiveVolume>, VolumeError
     match &record.location {
         VolumeLocation::Local { path, .. } => Ok(Arc::new(LocalVolume::open(path.clone())?)),
         VolumeLocation::Remote { vol_type, url, .. } if vol_type == "file" => {
-            let dir = file_url_path(url).map_err(VolumeError::Unsupported)?;
+            let dir = file_url_path(url).map_err(|why| {
+                VolumeError::Unsupported(format!("the URL of volume '{}' {why}", record.name))
+            })?;
             // Never create it: a missing directory is usually a share that is not mounted,
             // and backups must not land on the disk under the mount point.
             if !dir.is_dir() {
@@ -50,7 +52,7 @@ pub async fn probe(record: &VolumeRecord) -> Result<(), String> {
     match &record.location {
         VolumeLocation::Local { path, .. } => probe_directory(path),
         VolumeLocation::Remote { vol_type, url, .. } if vol_type == "file" => {
-            probe_directory(&file_url_path(url)?)
+            probe_directory(&file_url_path(url).map_err(|why| format!("the URL {why}"))?)
         }
         VolumeLocation::Remote {
             vol_type,
@@ -87,17 +89,18 @@ fn probe_directory(dir: &Path) -> Result<(), String> {
         .map_err(|e| format!("{}: cannot delete a probe file: {e}", dir.display()))
 }
 
-/// The absolute directory of a `file:///path` URL (no `..` parts).
+/// The absolute directory of a `file:///path` URL (no `..` parts). The error says why
+/// without quoting the URL: the caller decides how much of it a message may show.
 pub fn file_url_path(url: &str) -> Result<PathBuf, String> {
     let path = url
         .strip_prefix("file://")
-        .ok_or_else(|| format!("'{url}' is not a file:// URL"))?;
+        .ok_or_else(|| "is not a file:// URL".to_owned())?;
     let path = Path::new(path);
     if !path.is_absolute() {
-        return Err(format!("'{url}' must name an absolute path (file:///dir)"));
+        return Err("must name an absolute path (file:///dir)".into());
     }
     if path.components().any(|c| matches!(c, Component::ParentDir)) {
-        return Err(format!("'{url}' must not contain '..'"));
+        return Err("must not contain '..'".into());
     }
     Ok(path.to_path_buf())
 }

@@ -9,6 +9,7 @@
 mod backup;
 mod bad_input;
 mod golden;
+mod hardening;
 mod hostile;
 mod legacy;
 mod monitoring;
