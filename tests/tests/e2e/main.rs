@@ -8,6 +8,7 @@
 
 mod backup;
 mod bad_input;
+mod cert_update;
 mod golden;
 mod hostile;
 mod legacy;
