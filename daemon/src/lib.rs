@@ -70,6 +70,10 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
             .set_time_zone(zone)
             .map_err(|e| anyhow::anyhow!("schedule_time_zone: {e}"))?;
     }
+    prepared
+        .services
+        .backups
+        .set_compression_level(config.compression_level);
     let dispatcher = Arc::new(Dispatcher::new(prepared.services.clone(), prepared.epoch));
     let http_metrics = monitor::HttpMetrics::default();
     let mut servers = Servers::default();

@@ -9,6 +9,7 @@
 mod backup;
 mod bad_input;
 mod cert_update;
+mod compression;
 mod golden;
 mod hostile;
 mod legacy;
