@@ -10,6 +10,7 @@ mod backup;
 mod bad_input;
 mod cert_update;
 mod compression;
+mod failed_backup;
 mod golden;
 mod hostile;
 mod legacy;
