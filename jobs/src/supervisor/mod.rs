@@ -361,16 +361,7 @@ impl Supervisor {
             op,
         });
         running.insert(run.op.db.clone(), run.clone());
-        let op = &run.op;
-        tracing::info!(
-            db = op.db,
-            kind = kind_name(op.kind),
-            bid = op.bid,
-            level = op.level,
-            volume = op.volume_id,
-            name = op.name,
-            "operation started"
-        );
+        task::log_started(&run.op);
         run
     }
 
@@ -385,14 +376,6 @@ impl Supervisor {
     }
 }
 
-fn kind_name(kind: OperationKind) -> &'static str {
-    match kind {
-        OperationKind::Backup => "backup",
-        OperationKind::Restore => "restore",
-        OperationKind::Verify => "verify",
-    }
-}
-
 fn refuse_if_running(
     running: &HashMap<String, Arc<ActiveOperation>>,
     db: &str,
@@ -400,7 +383,7 @@ fn refuse_if_running(
     match running.get(db) {
         Some(r) => Err(JobError::Conflict(format!(
             "A {} of database '{db}' is already running ({}, started by job {})",
-            kind_name(r.op.kind),
+            task::kind_name(r.op.kind),
             r.op.name,
             r.op.job_id
         ))),

@@ -235,7 +235,7 @@ pub(super) async fn finish(
     sup.counters.ended(&op.db, op.kind, op.state, stored);
     tracing::info!(
         db = op.db,
-        kind = super::kind_name(op.kind),
+        kind = kind_name(op.kind),
         bid = op.bid,
         level = op.level,
         volume = op.volume_id,
@@ -259,5 +259,27 @@ fn outcome(op: &confd_storage::records::OperationRecord) -> String {
     match &op.error {
         Some(why) => format!("{word}: {why}"),
         None => word.to_owned(),
+    }
+}
+
+/// The line every operation logs when it starts (its end: [`finish`]).
+pub(super) fn log_started(op: &confd_storage::records::OperationRecord) {
+    tracing::info!(
+        db = op.db,
+        kind = kind_name(op.kind),
+        bid = op.bid,
+        level = op.level,
+        volume = op.volume_id,
+        name = op.name,
+        "operation started"
+    );
+}
+
+pub(super) fn kind_name(kind: confd_storage::records::OperationKind) -> &'static str {
+    use confd_storage::records::OperationKind;
+    match kind {
+        OperationKind::Backup => "backup",
+        OperationKind::Restore => "restore",
+        OperationKind::Verify => "verify",
     }
 }
