@@ -35,6 +35,9 @@ pub struct Args {
     /// Size of the demo database's data, e.g. 256MiB or 1GiB.
     #[arg(long, value_name = "SIZE")]
     pub demo_size: Option<String>,
+    /// Log line format on stderr (default: the file's `log_format`, else text).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
 }
 
 /// Keys of the `--config` file (TOML). Unknown keys and wrong types stop the start with
@@ -52,7 +55,25 @@ struct FileConfig {
     schedule_time_zone: Option<String>,
     worker_threads: Option<usize>,
     log_format: Option<LogFormat>,
+    compression_level: Option<CompressionLevel>,
     tls: Option<TlsPaths>,
+}
+
+/// `compression_level`: zstd level of new backups. Checked while parsing, so the error
+/// carries the key and the line like a wrong type does.
+#[derive(Debug, Clone, Copy)]
+struct CompressionLevel(i32);
+
+impl<'de> Deserialize<'de> for CompressionLevel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let level = i64::deserialize(d)?;
+        match i32::try_from(level) {
+            Ok(level) if (1..=19).contains(&level) => Ok(CompressionLevel(level)),
+            _ => Err(serde::de::Error::custom(format!(
+                "compression_level must be between 1 and 19 (zstd levels), not {level}"
+            ))),
+        }
+    }
 }
 
 /// `[tls]`: certificate files to serve instead of the generated ones.
@@ -68,7 +89,7 @@ pub struct TlsPaths {
 }
 
 /// How log lines are written to stderr.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     /// One human-readable line per event.
@@ -105,6 +126,8 @@ pub struct Config {
     pub worker_threads: Option<usize>,
     /// Log format of the `confd` binary.
     pub log_format: LogFormat,
+    /// zstd level of new backups (1..=19).
+    pub compression_level: i32,
     /// Certificate files to serve; `None`: the generated ones under `<state dir>/tls`.
     pub tls: Option<TlsPaths>,
     /// Engine hooks for backups and restores, for programs that embed the daemon (the
@@ -128,6 +151,7 @@ impl Config {
             connections: crate::ConnectionLimits::default(),
             worker_threads: None,
             log_format: LogFormat::Text,
+            compression_level: 1,
             tls: None,
             engine_hooks: None,
         }
@@ -164,7 +188,10 @@ impl Config {
         }
         config.schedule_time_zone = file.schedule_time_zone;
         config.worker_threads = file.worker_threads;
-        config.log_format = file.log_format.unwrap_or_default();
+        config.log_format = args.log_format.or(file.log_format).unwrap_or_default();
+        if let Some(CompressionLevel(level)) = file.compression_level {
+            config.compression_level = level;
+        }
         config.tls = file.tls;
         config.admin_password = std::env::var("CONFD_ADMIN_PASSWORD")
             .ok()

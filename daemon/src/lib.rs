@@ -5,6 +5,7 @@
 //! makes one, it is in the wrong crate.
 
 pub mod auth;
+pub mod certificate;
 pub mod config;
 pub mod connections;
 pub mod limits;
@@ -69,6 +70,10 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
             .set_time_zone(zone)
             .map_err(|e| anyhow::anyhow!("schedule_time_zone: {e}"))?;
     }
+    prepared
+        .services
+        .backups
+        .set_compression_level(config.compression_level);
     let dispatcher = Arc::new(Dispatcher::new(prepared.services.clone(), prepared.epoch));
     let http_metrics = monitor::HttpMetrics::default();
     let mut servers = Servers::default();
@@ -77,6 +82,9 @@ pub async fn start(config: Config) -> anyhow::Result<Daemon> {
     let xmlrpc_addr = xmlrpc_listener.local_addr()?;
     let xmlrpc = xmlrpc_router(&dispatcher, xmlrpc_addr, &http_metrics);
     let tls = tls::server_config(&prepared.tls)?;
+    let installer = certificate::TlsInstaller::new(tls.clone(), config.state_dir.join("tls"));
+    // Set once per Services; a second start on the same Services cannot happen.
+    let _ = prepared.services.certificates.set(Arc::new(installer));
     servers.serve_tls(xmlrpc_listener, xmlrpc, tls.clone(), config.connections)?;
 
     let rest_listener = bind(config.rest_listen, "REST")?;

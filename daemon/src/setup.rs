@@ -59,6 +59,16 @@ pub fn prepare(config: &Config) -> anyhow::Result<Prepared> {
         },
         None => tls::ensure(&dir.join("tls"))?,
     };
+    let tls = match crate::certificate::installed(&dir.join("tls"), &tls.ca_cert) {
+        Some(installed) => {
+            tracing::info!(
+                "serving the certificate installed by cert_update ({}); remove it to serve the configured or generated one",
+                installed.cert.display()
+            );
+            installed
+        }
+        None => tls,
+    };
     let services = Arc::new(Services::with_hooks(
         catalog.clone(),
         dir.clone(),

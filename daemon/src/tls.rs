@@ -83,9 +83,20 @@ pub fn server_config(files: &TlsFiles) -> anyhow::Result<RustlsConfig> {
         .with_context(|| format!("parsing {}", files.cert.display()))?;
     let key = PrivateKeyDer::from_pem_file(&files.key)
         .with_context(|| format!("reading {}", files.key.display()))?;
+    Ok(RustlsConfig::from_config(Arc::new(rustls_config(
+        certs, key,
+    )?)))
+}
+
+/// The listeners' settings over a chain and its key; refuses a key of another certificate
+/// (`rustls::Error::InconsistentKeys`).
+pub fn rustls_config(
+    certs: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+) -> anyhow::Result<rustls::ServerConfig> {
     let mut config = rustls::ServerConfig::builder()
         .with_no_client_auth()
         .with_single_cert(certs, key)?;
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(RustlsConfig::from_config(Arc::new(config)))
+    Ok(config)
 }

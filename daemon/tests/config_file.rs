@@ -136,6 +136,12 @@ fn an_unknown_key_or_a_wrong_type_stops_the_start_and_names_key_and_line() {
             "1",
         ),
         ("[tls]\ncert = \"/x\"\nkee = \"/y\"\n", "kee", "3"),
+        (
+            "no_demo = true\ncompression_level = 20\n",
+            "compression_level",
+            "2",
+        ),
+        ("compression_level = 0\n", "compression_level", "1"),
     ] {
         let config = dir.path().join("bad.toml");
         fs::write(&config, text).unwrap();
@@ -151,4 +157,24 @@ fn an_unknown_key_or_a_wrong_type_stops_the_start_and_names_key_and_line() {
             "line {line} not named:\n{message}"
         );
     }
+}
+
+#[test]
+fn the_log_format_flag_wins_over_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (state, log) = (dir.path().join("state"), dir.path().join("confd.log"));
+    // The example file says log_format = "json".
+    let mut child = confd(&example(), &state, &log)
+        .args(["--log-format", "text"])
+        .spawn()
+        .unwrap();
+    serving(&mut child, &state);
+    assert!(terminate(&mut child).success());
+    let log = fs::read_to_string(&log).unwrap();
+    assert!(log.contains("confd ready"), "{log}");
+    assert!(
+        log.lines()
+            .all(|l| serde_json::from_str::<serde_json::Value>(l).is_err()),
+        "{log}"
+    );
 }

@@ -53,6 +53,17 @@ pub fn password_changed(state_dir: &Path, user: &str, password: &str) -> std::io
     }
 }
 
+/// After `cert_update` with a CA: clients next to the daemon trust `ca_cert` from now on.
+pub fn ca_changed(state_dir: &Path, ca_cert: &Path) -> std::io::Result<()> {
+    match read(state_dir) {
+        Some(mut s) => {
+            s.ca_cert = ca_cert.to_path_buf();
+            write(state_dir, &s)
+        }
+        None => Ok(()),
+    }
+}
+
 /// Creates or replaces `path` with mode 0600 and syncs it.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut f = std::fs::OpenOptions::new()

@@ -20,6 +20,7 @@
 pub mod auth;
 pub mod backup_id;
 pub mod bids;
+pub mod certificates;
 pub mod chain;
 pub mod client_settings;
 pub mod dispatch;

@@ -119,6 +119,7 @@ pub fn registry() -> Registry {
     .add::<user_info::UserInfo>()
     .add::<user_list::UserList>()
     .add::<user_modify::UserModify>()
+    .add::<cert_update::CertUpdate>()
 }
 
 impl Registry {

@@ -1,12 +1,13 @@
 //! [`Services`]: what every job can reach (catalogue, state directory, authenticator).
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use confd_storage::Catalog;
 use confd_storage::records::{DatabaseRecord, VolumeRecord};
 
 use crate::auth::Authenticator;
+use crate::certificates::CertificateInstaller;
 use crate::error::JobError;
 use crate::params::VolumeRef;
 use crate::schedule::Schedules;
@@ -26,6 +27,8 @@ pub struct Services {
     pub backups: Arc<Supervisor>,
     /// The schedules' time zone and change signal.
     pub schedules: Arc<Schedules>,
+    /// The TLS listeners' certificate, set by the daemon once they exist (`cert_update`).
+    pub certificates: OnceLock<Arc<dyn CertificateInstaller>>,
 }
 
 impl Services {
@@ -49,6 +52,7 @@ impl Services {
             version,
             auth,
             schedules: Arc::new(Schedules::default()),
+            certificates: OnceLock::new(),
         }
     }
 

@@ -9,6 +9,7 @@ use crate::params::FromParams;
 use crate::services::Services;
 
 mod backup_lookup;
+pub mod cert_update;
 pub mod db_backup_abort;
 pub mod db_backup_add_schedule;
 pub mod db_backup_change_expiration;

@@ -13,6 +13,7 @@ mod verify;
 mod view;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -25,6 +26,7 @@ use confd_storage::records::{
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tracing::Instrument as _;
 
 use crate::backup_id;
 use crate::chain::{self, BackupKey};
@@ -75,6 +77,8 @@ struct ActiveOperation {
     /// Backups this operation reads (bases, restore chain): not deletable meanwhile.
     protected: HashSet<BackupKey>,
     done: watch::Sender<bool>,
+    /// For the duration in the end log line (the record keeps whole seconds).
+    began: std::time::Instant,
 }
 
 /// Owns the running backups and restores.
@@ -88,7 +92,12 @@ pub struct Supervisor {
     tracker: TaskTracker,
     root: CancellationToken,
     hooks: Option<Arc<dyn OperationHooks>>,
+    /// zstd level of new backups (the config's `compression_level`).
+    compression_level: AtomicI32,
 }
+
+/// Operation end comment and log outcome of operations stopped by the daemon's shutdown.
+pub const SHUTDOWN_REASON: &str = "daemon shutdown";
 
 impl Supervisor {
     /// A supervisor with nothing running.
@@ -106,7 +115,13 @@ impl Supervisor {
             tracker: TaskTracker::new(),
             root: CancellationToken::new(),
             hooks,
+            compression_level: AtomicI32::new(1),
         })
+    }
+
+    /// Sets the zstd level of backups started from now on (1..=19).
+    pub fn set_compression_level(&self, level: i32) {
+        self.compression_level.store(level, Ordering::Relaxed);
     }
 
     /// Starts a backup in the background; errors name the conflict, the missing base or
@@ -179,8 +194,9 @@ impl Supervisor {
             base,
             ts,
             expire: req.expire.map(|e| now.saturating_add(e.0)),
+            compression_level: self.compression_level.load(Ordering::Relaxed),
         };
-        self.tracker.spawn(task::run_backup(self.clone(), run, job));
+        self.spawn(task::run_backup(self.clone(), run, job));
         Ok(())
     }
 
@@ -246,8 +262,7 @@ impl Supervisor {
             volume,
             chain,
         };
-        self.tracker
-            .spawn(task::run_restore(self.clone(), run, job));
+        self.spawn(task::run_restore(self.clone(), run, job));
         Ok(())
     }
 
@@ -320,6 +335,12 @@ impl Supervisor {
         }
     }
 
+    /// Runs an operation's task in the span of the job that started it, so its log lines
+    /// carry that job's ID and user.
+    fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.tracker.spawn(task.in_current_span());
+    }
+
     fn register(
         &self,
         running: &mut HashMap<String, Arc<ActiveOperation>>,
@@ -336,9 +357,11 @@ impl Supervisor {
             cancel,
             protected,
             done: watch::channel(false).0,
+            began: std::time::Instant::now(),
             op,
         });
         running.insert(run.op.db.clone(), run.clone());
+        task::log_started(&run.op);
         run
     }
 
@@ -360,11 +383,7 @@ fn refuse_if_running(
     match running.get(db) {
         Some(r) => Err(JobError::Conflict(format!(
             "A {} of database '{db}' is already running ({}, started by job {})",
-            match r.op.kind {
-                OperationKind::Backup => "backup",
-                OperationKind::Restore => "restore",
-                OperationKind::Verify => "verify",
-            },
+            task::kind_name(r.op.kind),
             r.op.name,
             r.op.job_id
         ))),

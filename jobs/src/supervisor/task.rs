@@ -23,6 +23,7 @@ pub(super) struct BackupJob {
     pub base: Option<BackupRecord>,
     pub ts: String,
     pub expire: Option<i64>,
+    pub compression_level: i32,
 }
 
 /// What a restore task needs besides its [`ActiveOperation`] entry.
@@ -95,7 +96,9 @@ async fn write_backup(
     plan.compression = if job.volume_record.has_option("nocompression") {
         Compression::None
     } else {
-        Compression::Zstd { level: 1 }
+        Compression::Zstd {
+            level: job.compression_level,
+        }
     };
     plan.expire = job.expire;
     let summary = engine::backup(&*job.volume, &plan, &run.progress, &run.cancel).await?;
@@ -218,7 +221,11 @@ pub(super) async fn finish(
     } else {
         s.bytes_done
     };
-    op.finished = Some(jiff::Timestamp::now().as_second());
+    let finished = jiff::Timestamp::now().as_second();
+    op.finished = Some(finished);
+    if op.state == OperationState::Aborted && sup.root.is_cancelled() && op.error.is_none() {
+        op.error = Some(super::SHUTDOWN_REASON.into());
+    }
     if let Err(e) = sup.catalog.put_operation(&op) {
         tracing::error!(db = op.db, "recording the end of the operation failed: {e}");
     }
@@ -226,5 +233,53 @@ pub(super) async fn finish(
         tracing::error!(db = op.db, "flushing the catalogue failed: {e}");
     }
     sup.counters.ended(&op.db, op.kind, op.state, stored);
+    tracing::info!(
+        db = op.db,
+        kind = kind_name(op.kind),
+        bid = op.bid,
+        level = op.level,
+        volume = op.volume_id,
+        outcome = outcome(&op),
+        bytes = op.bytes_done,
+        stored,
+        seconds = (run.began.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+        "operation ended"
+    );
     sup.finish(&op.db);
+}
+
+/// `finished`, `aborted`, `aborted: daemon shutdown`, `failed: <why>`.
+fn outcome(op: &confd_storage::records::OperationRecord) -> String {
+    let word = match op.state {
+        OperationState::Finished => "finished",
+        OperationState::Aborted => "aborted",
+        OperationState::Failed => "failed",
+        OperationState::Running => "running",
+    };
+    match &op.error {
+        Some(why) => format!("{word}: {why}"),
+        None => word.to_owned(),
+    }
+}
+
+/// The line every operation logs when it starts (its end: [`finish`]).
+pub(super) fn log_started(op: &confd_storage::records::OperationRecord) {
+    tracing::info!(
+        db = op.db,
+        kind = kind_name(op.kind),
+        bid = op.bid,
+        level = op.level,
+        volume = op.volume_id,
+        name = op.name,
+        "operation started"
+    );
+}
+
+pub(super) fn kind_name(kind: confd_storage::records::OperationKind) -> &'static str {
+    use confd_storage::records::OperationKind;
+    match kind {
+        OperationKind::Backup => "backup",
+        OperationKind::Restore => "restore",
+        OperationKind::Verify => "verify",
+    }
 }

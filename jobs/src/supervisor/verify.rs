@@ -68,8 +68,7 @@ impl Supervisor {
         };
         self.catalog.put_operation(&op)?;
         let run = self.register(&mut running, op, protected);
-        self.tracker
-            .spawn(run_verify(self.clone(), run, VerifyJob { volume, chain }));
+        self.spawn(run_verify(self.clone(), run, VerifyJob { volume, chain }));
         Ok(())
     }
 }

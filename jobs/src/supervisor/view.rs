@@ -99,7 +99,11 @@ pub fn ended(op: &OperationRecord) -> ProgressView {
     let word = kind_word(op.kind);
     let (comment, percent) = match op.state {
         OperationState::Finished => (format!("{word} has been successfully finished"), 100),
-        OperationState::Aborted => (format!("{word} has been aborted"), percent_of(op)),
+        OperationState::Aborted => match &op.error {
+            // Why it stopped when it was not `db_backup_abort` (the daemon shut down).
+            Some(why) => (format!("{word} has been aborted ({why})"), percent_of(op)),
+            None => (format!("{word} has been aborted"), percent_of(op)),
+        },
         OperationState::Failed => (
             format!(
                 "{word} failed: {}",

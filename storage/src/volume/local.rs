@@ -20,7 +20,7 @@ use futures::future::BoxFuture;
 
 use super::local_fs::{
     blocking, collect_layout_dirs, create_dirs, fsync_dir, io_err, link_new, partial_path,
-    prune_empty_dirs, subdirs, walk,
+    prune_empty_dirs, remove_empty_tree, walk,
 };
 use super::local_writer::LocalWriter;
 use super::{
@@ -242,16 +242,18 @@ impl ArchiveVolume for LocalVolume {
             for d in &dirs {
                 fsync_dir(d)?;
             }
-            // A node directory whose writer failed before its first file (or removed its
-            // own temp file) holds no file the walk saw, and would keep the prefix alive.
-            subdirs(&dir, &mut dirs);
             // Deepest first, so each directory is empty when its turn comes.
             dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
             for d in &dirs {
                 prune_empty_dirs(&this.root, d);
             }
             if dir != this.root {
-                prune_empty_dirs(&this.root, &dir);
+                // Directories that never got a file (a node whose writer failed or was
+                // cancelled before its first byte) would otherwise stay until a restart.
+                remove_empty_tree(&dir);
+                if let Some(parent) = dir.parent() {
+                    prune_empty_dirs(&this.root, parent);
+                }
             }
             Ok(removed)
         })

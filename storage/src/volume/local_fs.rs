@@ -102,6 +102,19 @@ pub(super) fn prune_empty_dirs(root: &Path, dir: &Path) {
     }
 }
 
+/// Removes every empty directory under `dir`, deepest first, then `dir` itself if it ends
+/// up empty. A directory that still holds something stays; errors only mean that.
+pub(super) fn remove_empty_tree(dir: &Path) {
+    if let Ok(entries) = fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                remove_empty_tree(&entry.path());
+            }
+        }
+    }
+    let _ = fs::remove_dir(dir);
+}
+
 /// Directories under `dir` shaped like the backup layout below depth `depth`:
 /// `id_*` at depth 2, `level_*` at 3, `node_*` at 4 (depth 1 is any database name).
 pub(super) fn collect_layout_dirs(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
@@ -121,20 +134,6 @@ pub(super) fn collect_layout_dirs(dir: &Path, depth: usize, out: &mut Vec<PathBu
                 out.push(path.clone());
             }
             collect_layout_dirs(&path, depth + 1, out);
-        }
-    }
-}
-
-/// Every directory below `dir` (not `dir` itself), in no particular order.
-pub(super) fn subdirs(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        if entry.file_type().is_ok_and(|t| t.is_dir()) {
-            let path = entry.path();
-            subdirs(&path, out);
-            out.push(path);
         }
     }
 }

@@ -8,6 +8,9 @@
 
 mod backup;
 mod bad_input;
+mod cert_update;
+mod compression;
+mod failed_backup;
 mod golden;
 mod hardening;
 mod hostile;
