@@ -5,10 +5,13 @@
 // A test that cannot start its daemon should stop loudly.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+
+use common::serving;
 
 const PASSWORD: &str = "config-test-password";
 
@@ -35,24 +38,6 @@ fn confd(config: &Path, state: &Path, log: &Path) -> Command {
         .stdout(Stdio::null())
         .stderr(fs::File::create(log).unwrap());
     command
-}
-
-/// Waits for `client.json`, which confd writes once it serves; its XML-RPC URL.
-fn serving(child: &mut Child, state: &Path) -> String {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "confd exited during start-up"
-        );
-        if let Ok(bytes) = fs::read(state.join("client.json"))
-            && let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes)
-        {
-            return v["xmlrpc_url"].as_str().unwrap().to_owned();
-        }
-        assert!(Instant::now() < deadline, "confd did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 fn python(url: &str, code: &str) -> String {

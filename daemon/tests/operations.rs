@@ -6,10 +6,14 @@
 // A test that cannot start its daemon should stop loudly.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use common::serving;
 
 const PASSWORD: &str = "admin-secret-8d1f";
 
@@ -36,24 +40,6 @@ fn spawn(state: &Path, log: &Path, demo_size: &str, rust_log: &str) -> Child {
         )
         .spawn()
         .unwrap()
-}
-
-/// Waits until this start has written `client.json` (removed beforehand); its XML-RPC URL.
-fn serving(child: &mut Child, state: &Path) -> String {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "confd exited during start-up"
-        );
-        if let Ok(bytes) = fs::read(state.join("client.json"))
-            && let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes)
-        {
-            return v["xmlrpc_url"].as_str().unwrap().to_owned();
-        }
-        assert!(Instant::now() < deadline, "confd did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// Runs Python with `proxy` (admin), `job` and `ok`, and `PID` (the daemon's pid).

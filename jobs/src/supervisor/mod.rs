@@ -205,15 +205,7 @@ impl Supervisor {
     pub fn start_restore(self: &Arc<Self>, req: RestoreRequest) -> Result<(), JobError> {
         let mut running = self.lock();
         refuse_if_running(&running, &req.db.name)?;
-        let backups = self.catalog.backups()?;
-        let chain = chain::chain_of(&backups, &req.backup).ok_or_else(|| {
-            JobError::WrongState(format!(
-                "Backup '{}' is not usable: a backup it depends on is missing",
-                backup_id::id(req.volume.id, &req.backup.marker)
-            ))
-        })?;
-        let protected: HashSet<BackupKey> = chain.iter().map(chain::key).collect();
-        refuse_if_claimed(&self.claimed_lock(), &protected)?;
+        let (chain, protected) = self.chain_to_protect(&req.backup, req.volume.id)?;
         let volume = confd_storage::volume::open(&req.volume)
             .map_err(|e| JobError::Unsupported(e.to_string()))?;
         let mut was_incomplete = false;
@@ -363,6 +355,26 @@ impl Supervisor {
         running.insert(run.op.db.clone(), run.clone());
         task::log_started(&run.op);
         run
+    }
+
+    /// The chain `backup` belongs to, and its keys, which no delete may take while an
+    /// operation reads it; refused when a link is missing or a delete has claimed one.
+    /// Called under the `running` lock (lock order: `running`, then `claimed`).
+    pub(super) fn chain_to_protect(
+        &self,
+        backup: &BackupRecord,
+        volume_id: u32,
+    ) -> Result<(Vec<BackupRecord>, HashSet<BackupKey>), JobError> {
+        let backups = self.catalog.backups()?;
+        let chain = chain::chain_of(&backups, backup).ok_or_else(|| {
+            JobError::WrongState(format!(
+                "Backup '{}' is not usable: a backup it depends on is missing",
+                backup_id::id(volume_id, &backup.marker)
+            ))
+        })?;
+        let protected: HashSet<BackupKey> = chain.iter().map(chain::key).collect();
+        refuse_if_claimed(&self.claimed_lock(), &protected)?;
+        Ok((chain, protected))
     }
 
     fn finish(&self, db: &str) {

@@ -2,7 +2,6 @@
 //! abort), that reads a backup and its chain back and writes nothing but its outcome:
 //! the operation record and the backup's verify record in the catalogue.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use confd_storage::engine::{self, EngineError, VerifyReport};
@@ -11,10 +10,8 @@ use confd_storage::records::{
 };
 use confd_storage::volume::ArchiveVolume;
 
-use super::claims::refuse_if_claimed;
 use super::{ActiveOperation, Supervisor, refuse_if_running, task};
 use crate::backup_id;
-use crate::chain::{self, BackupKey};
 use crate::error::JobError;
 
 /// A verify to start.
@@ -40,15 +37,7 @@ impl Supervisor {
     pub fn start_verify(self: &Arc<Self>, req: VerifyRequest) -> Result<(), JobError> {
         let mut running = self.lock();
         refuse_if_running(&running, &req.db)?;
-        let backups = self.catalog.backups()?;
-        let chain = chain::chain_of(&backups, &req.backup).ok_or_else(|| {
-            JobError::WrongState(format!(
-                "Backup '{}' is not usable: a backup it depends on is missing",
-                backup_id::id(req.volume.id, &req.backup.marker)
-            ))
-        })?;
-        let protected: HashSet<BackupKey> = chain.iter().map(chain::key).collect();
-        refuse_if_claimed(&self.claimed_lock(), &protected)?;
+        let (chain, protected) = self.chain_to_protect(&req.backup, req.volume.id)?;
         let volume = confd_storage::volume::open(&req.volume)
             .map_err(|e| JobError::Unsupported(e.to_string()))?;
         let op = OperationRecord {
