@@ -52,10 +52,15 @@ pub async fn volume_info(cx: &Ctx<'_>, args: Args<'_>) -> Result<Value, Fault> {
             .await?;
         return to_value(&info);
     }
+    local_volume_info(cx, v.id).await
+}
+
+/// What `st_volume_info` shows of the local volume `id`.
+pub async fn local_volume_info(cx: &Ctx<'_>, id: u32) -> Result<Value, Fault> {
     let info = cx
         .run(CallParams::<StVolumeInfo>::new().set(
             &st_volume_info::VOLUME.id,
-            serde_json::json!(v.id.to_string()),
+            serde_json::json!(id.to_string()),
         ))
         .await?;
     to_value(&info)

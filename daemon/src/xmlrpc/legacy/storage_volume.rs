@@ -2,11 +2,9 @@
 
 use confd_jobs::job::db_info::DbInfo;
 use confd_jobs::job::db_list::DbList;
-use confd_jobs::job::st_volume_info::{self, StVolumeInfo};
 use confd_jobs::params::{CallParams, DB_NAME};
 use dxr::{Fault, Value};
 
-use super::database::to_value;
 use super::{Args, Ctx, Object, backups, strings, volumes};
 
 /// The volume a method of a volume object is on; shared with `remote_volume.rs`.
@@ -22,14 +20,7 @@ pub fn this_volume<'c>(cx: &'c Ctx<'_>) -> Result<&'c volumes::Vol, Fault> {
 
 /// `getProperties`: what `st_volume_info` shows.
 pub async fn properties(cx: &Ctx<'_>, _: Args<'_>) -> Result<Value, Fault> {
-    let v = this_volume(cx)?;
-    let info = cx
-        .run(CallParams::<StVolumeInfo>::new().set(
-            &st_volume_info::VOLUME.id,
-            serde_json::json!(v.id.to_string()),
-        ))
-        .await?;
-    to_value(&info)
+    super::storage::local_volume_info(cx, this_volume(cx)?.id).await
 }
 
 /// `getFilesList`: the objects of every backup on this volume, as `getBackupInfo` lists
