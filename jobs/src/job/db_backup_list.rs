@@ -79,6 +79,9 @@ pub struct BackupEntry {
     /// until one ran, so lists without verifies read as before.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<String>,
+    /// Nodes the backup was taken from (for edges that list its objects).
+    #[serde(skip)]
+    pub nodes: usize,
 }
 
 impl Job for DbBackupList {
@@ -165,6 +168,7 @@ impl Place<'_> {
                 .iter()
                 .find(|v| v.id == b.volume_id)
                 .map_or_else(|| b.volume_id.to_string(), |v| v.name.clone()),
+            nodes: m.nodes,
             verified: self.verified.map(|v| {
                 let word = if v.ok() { "ok" } else { "damaged" };
                 format!("{} {word}", format_minute(v.at))

@@ -11,7 +11,6 @@ use confd_jobs::job::db_backup_delete_unusable::DbBackupDeleteUnusable;
 use confd_jobs::job::db_backup_list::{BackupEntry, DbBackupList, SHOW_FOREIGN};
 use confd_jobs::job::db_backup_start::{DbBackupStart, EXPIRE, LEVEL, VOLUME};
 use confd_jobs::job::db_backups_delete::{BACKUP_LIST, DbBackupsDelete};
-use confd_jobs::job::db_info::DbInfo;
 use confd_jobs::job::db_list::DbList;
 use confd_jobs::job::db_restore::{BACKUP_ID, DbRestore, RESTORE_TYPE};
 use confd_jobs::params::{CallParams, DB_NAME};
@@ -151,9 +150,6 @@ pub async fn info(cx: &Ctx<'_>, args: Args<'_>) -> Result<Value, Fault> {
         .map(volume_object)
         .collect();
     holders.dedup();
-    let info = cx
-        .run(CallParams::<DbInfo>::new().set(&DB_NAME, db))
-        .await?;
     Ok(from_json(&json!({
         "bid": e.bid,
         "comment": e.comment,
@@ -161,7 +157,7 @@ pub async fn info(cx: &Ctx<'_>, args: Args<'_>) -> Result<Value, Fault> {
         "expire date": e.expire,
         "expire_alterable": e.expire_alterable,
         "expired": e.expired,
-        "files": files(e, info.config.num_active_nodes),
+        "files": files(e),
         "id": e.id,
         "level": e.level,
         "path": e.path,
@@ -196,14 +192,14 @@ fn chain(e: &BackupEntry, all: &[BackupEntry]) -> Vec<u64> {
     bids
 }
 
-/// The objects of backup `e` taken from `nodes` nodes: `<files>/node_<k>/backup_<ts>`
-/// and `<files>/node_<k>/metadata_<ts>`.
-pub fn files(e: &BackupEntry, nodes: u32) -> Vec<String> {
+/// The objects of backup `e`, one pair per node it was taken from:
+/// `<files>/node_<k>/backup_<ts>` and `<files>/node_<k>/metadata_<ts>`.
+pub fn files(e: &BackupEntry) -> Vec<String> {
     let prefix = e
         .expire_alterable
         .split_once(' ')
         .map_or(e.path.as_str(), |(_, files)| files);
-    let mut files: Vec<String> = (0..nodes)
+    let mut files: Vec<String> = (0..e.nodes)
         .flat_map(|k| {
             [
                 format!("{prefix}/node_{k}/backup_{}", e.ts),

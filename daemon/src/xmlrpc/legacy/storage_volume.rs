@@ -1,8 +1,7 @@
 //! A local archive volume `/cluster1/storage/v<id>` (reference: Service `StorageVolume`).
 
-use confd_jobs::job::db_info::DbInfo;
 use confd_jobs::job::db_list::DbList;
-use confd_jobs::params::{CallParams, DB_NAME};
+use confd_jobs::params::CallParams;
 use dxr::{Fault, Value};
 
 use super::{Args, Ctx, Object, backups, strings, volumes};
@@ -24,30 +23,19 @@ pub async fn properties(cx: &Ctx<'_>, _: Args<'_>) -> Result<Value, Fault> {
 }
 
 /// `getFilesList`: the objects of every backup on this volume, as `getBackupInfo` lists
-/// them, sorted. A backup of a database this server does not know (imported from the
-/// volume) is listed with node 0 only, as its node count is unknown here.
+/// them, sorted.
 pub async fn files(cx: &Ctx<'_>, _: Args<'_>) -> Result<Value, Fault> {
     let v = this_volume(cx)?;
     let dbs = cx.run(CallParams::<DbList>::new()).await?;
     let Some(first) = dbs.first() else {
         return Ok(strings(Vec::new()));
     };
-    let mut nodes = std::collections::BTreeMap::new();
-    for db in &dbs {
-        let info = cx
-            .run(CallParams::<DbInfo>::new().set(&DB_NAME, db.clone()))
-            .await?;
-        nodes.insert(db.clone(), info.config.num_active_nodes);
-    }
     let mut all = Vec::new();
     for e in backups::entries(cx, first, true).await? {
         if volumes::object_name_of_backup(&e.id).as_deref() != Some(v.object_name().as_str()) {
             continue;
         }
-        all.extend(backups::files(
-            &e,
-            nodes.get(&e.system).copied().unwrap_or(1),
-        ));
+        all.extend(backups::files(&e));
     }
     all.sort();
     Ok(strings(all))
