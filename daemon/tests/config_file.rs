@@ -11,7 +11,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use common::serving;
+use common::{run_python, serving};
 
 const PASSWORD: &str = "config-test-password";
 
@@ -45,17 +45,7 @@ fn python(url: &str, code: &str) -> String {
         "import ssl, xmlrpc.client\nproxy = xmlrpc.client.ServerProxy('{}', context=ssl._create_unverified_context(), allow_none=True)\n",
         url.replacen("https://", &format!("https://admin:{PASSWORD}@"), 1)
     );
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(prelude + code)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    run_python(&prelude, code)
 }
 
 fn terminate(child: &mut Child) -> std::process::ExitStatus {

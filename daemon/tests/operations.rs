@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::serving;
+use common::{run_python, serving};
 
 const PASSWORD: &str = "admin-secret-8d1f";
 
@@ -54,17 +54,7 @@ fn python(url: &str, pid: u32, code: &str) -> String {
          def ok(name, **params):\n    r = job(name, **params)\n    assert r['result_code'] == 0, r\n    return r.get('result_output')\n\
          def wait():\n    while True:\n        c = ok('db_backup_progress', db_name='MY_DATABASE')['Comment']\n        if 'started' not in c and 'active' not in c:\n            return c\n        time.sleep(0.02)\n"
     );
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(prelude + code)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    run_python(&prelude, code)
 }
 
 fn terminate(child: &mut Child) -> (std::process::ExitStatus, Duration) {

@@ -5,7 +5,7 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::Child;
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 /// Waits until this start has written `client.json` (removed beforehand); its XML-RPC URL.
@@ -24,4 +24,19 @@ pub fn serving(child: &mut Child, state: &Path) -> String {
         assert!(Instant::now() < deadline, "confd did not start");
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Runs `prelude` then `code` with python3; asserts it succeeded and answers its stdout.
+pub fn run_python(prelude: &str, code: &str) -> String {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(format!("{prelude}{code}"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }
