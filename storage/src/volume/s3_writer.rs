@@ -11,6 +11,9 @@
 //!   is a single PUT, and a writer aborted before that leaves nothing on the server.
 //! - `finish` completes the upload; `abort`, a failure in `finish`, and dropping the writer
 //!   (a cancelled backup) abort it. object_store retries each request with backoff.
+//! - An abort first lets the parts in flight end (up to [`SETTLE_PARTS`]): a part request
+//!   cancelled on our side may still be stored by the server after the abort, and would
+//!   then stay in the bucket, invisible and billed (S3 documents the race).
 //! - Create-new: a single PUT carries `If-None-Match: *`. object_store 0.14 completes
 //!   multipart uploads without a condition (it has no option for it, although S3 and
 //!   s3s-fs honour one), so a large data object could replace another writer's object of
@@ -22,6 +25,7 @@ use std::mem;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures::FutureExt;
@@ -41,6 +45,8 @@ const PARTS_PER_STEP: usize = 1_000;
 const MAX_PARTS: usize = 10_000;
 /// Parts uploading at the same time, per object.
 pub(crate) const MAX_IN_FLIGHT: usize = 4;
+/// How long an abort waits for the parts in flight before it cancels them.
+const SETTLE_PARTS: Duration = Duration::from_secs(30);
 
 /// Size of part `index` (0-based): 8 MiB for parts 0..1000, 16 MiB for 1000..2000, ...,
 /// 4 GiB for the last thousand (S3 allows up to 5 GiB).
@@ -94,7 +100,7 @@ pub(crate) struct S3Writer {
     path: Path,
     /// `s3://bucket/key`, for errors.
     name: String,
-    /// Declared before `upload`: on drop the part uploads stop before the abort is sent.
+    /// Part uploads in flight.
     tasks: JoinSet<object_store::Result<()>>,
     upload: Option<Upload>,
     /// Bytes of the part being filled (zero-copy slices of what `write` got).
@@ -205,8 +211,7 @@ impl S3Writer {
     }
 
     async fn abort_inner(&mut self) -> VolumeResult<()> {
-        // Stop the part uploads first, so none lands after the abort.
-        self.tasks.shutdown().await;
+        settle_parts(&mut self.tasks).await;
         self.pending.clear();
         let name = self.name.clone();
         match self.upload.as_mut() {
@@ -215,6 +220,34 @@ impl S3Writer {
                 .await
                 .map_err(|e| store_error("abort multipart upload of", &name, e)),
             None => Ok(()),
+        }
+    }
+}
+
+/// Lets the part uploads in flight end, so none is stored after the abort that follows;
+/// cancels those still running after [`SETTLE_PARTS`]. Their results do not matter.
+async fn settle_parts(tasks: &mut JoinSet<object_store::Result<()>>) {
+    let drained = async { while tasks.join_next().await.is_some() {} };
+    if tokio::time::timeout(SETTLE_PARTS, drained).await.is_err() {
+        tasks.shutdown().await;
+    }
+}
+
+impl Drop for S3Writer {
+    fn drop(&mut self) {
+        // Dropped unfinished (a cancelled future): settle the parts and abort in a task of
+        // its own. Without a runtime, `Upload`'s own drop is the last resort.
+        let open = self.upload.as_ref().is_some_and(|u| u.inner.is_some());
+        if open && let Ok(rt) = tokio::runtime::Handle::try_current() {
+            let (mut tasks, mut upload) = (mem::take(&mut self.tasks), self.upload.take());
+            rt.spawn(async move {
+                settle_parts(&mut tasks).await;
+                if let Some(up) = upload.as_mut()
+                    && let Err(e) = up.abort().await
+                {
+                    tracing::warn!(error = %e, "could not abort a dropped multipart upload");
+                }
+            });
         }
     }
 }
