@@ -320,3 +320,40 @@ async fn a_blocking_phase_hook_does_not_stall_the_runtime() {
     let (summary, ()) = tokio::join!(backup, other_task);
     assert_eq!(summary.unwrap().marker.level, 0);
 }
+
+#[tokio::test]
+async fn a_truncated_data_object_fails_restore_naming_the_file_whose_data_is_gone() {
+    let fx = Fixture::new(1);
+    // Small files are read back together, many per request: the error must still name the
+    // one whose data is missing, not the first of its request.
+    for i in 0..20u64 {
+        fs::write(
+            fx.nodes[0].join(format!("f{i:02}.dat")),
+            random_bytes(i, 3_000),
+        )
+        .unwrap();
+    }
+    let s = fx.full(1, "202611251208").await;
+    let manifest = engine::load_manifests(&*fx.vol, &s.marker).await.unwrap();
+    let last = manifest[0]
+        .entries
+        .iter()
+        .filter(|e| !e.chunks.is_empty())
+        .max_by_key(|e| e.chunks[0].offset)
+        .unwrap();
+    let last_name = String::from_utf8_lossy(&last.path).into_owned();
+    let key = s.marker.keys().unwrap().data(0).unwrap();
+    let path = fx.tmp.path().join("vol").join(key.as_str());
+    let len = fs::metadata(&path).unwrap().len();
+    OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(len - 10)
+        .unwrap();
+
+    let targets = fx.restore_dirs("r");
+    let err = fx.restore(&s.marker, &targets).await.unwrap_err();
+    assert!(matches!(err, EngineError::Corrupt { .. }), "{err}");
+    assert!(err.to_string().contains(&last_name), "{last_name}: {err}");
+}

@@ -221,3 +221,29 @@ async fn progress_has_fixed_totals_and_reaches_100_only_at_the_end() {
         "node directory itself comes first"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_of_many_chunks_restores_byte_for_byte_whatever_order_they_land_in() {
+    use confd_storage::archive::CHUNK_SIZE;
+    let fx = Fixture::new(1);
+    // Text chunks compress, random ones are stored raw, the tail is a partial chunk; the
+    // chunks are written back by several threads at their own offsets.
+    let mut big = Vec::new();
+    for i in 0..5u64 {
+        if i % 2 == 0 {
+            big.extend_from_slice(&text(CHUNK_SIZE / 20).as_bytes()[..CHUNK_SIZE]);
+        } else {
+            big.extend(random_bytes(i, CHUNK_SIZE));
+        }
+    }
+    big.extend(random_bytes(9, 12_345));
+    fs::write(fx.nodes[0].join("big.dat"), &big).unwrap();
+    fs::write(fx.nodes[0].join("small.dat"), b"small").unwrap();
+    fs::write(fx.nodes[0].join("empty.dat"), b"").unwrap();
+    let before = fx.snapshots();
+    let s = fx.full(1, "202611251208").await;
+    let targets = fx.restore_dirs("restore");
+    let r = fx.restore(&s.marker, &targets).await.unwrap();
+    assert_eq!(r.bytes, big.len() as u64 + 5);
+    assert_same_tree(&before[0], &targets[0]);
+}

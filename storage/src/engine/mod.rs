@@ -27,8 +27,10 @@ mod progress;
 mod recovery;
 mod restore;
 mod restore_files;
+mod spans;
 mod survey;
 mod tree;
+mod unpack;
 mod verify;
 mod verify_chunks;
 

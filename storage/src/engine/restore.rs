@@ -217,7 +217,8 @@ fn file_time(ns: i64) -> FileTime {
     )
 }
 
-/// Steps 2b and 3: symlinks, then directory modes and mtimes, deepest first.
+/// Steps 2b and 3: symlinks, then directory modes and mtimes, deepest first; then the
+/// whole tree is made durable.
 fn finish_node(m: &Manifest, dir: &Path, cancel: &CancellationToken) -> EngineResult<()> {
     for e in m.entries.iter().filter(|e| e.kind == EntryKind::Symlink) {
         if cancel.is_cancelled() {
@@ -242,18 +243,21 @@ fn finish_node(m: &Manifest, dir: &Path, cancel: &CancellationToken) -> EngineRe
             e.path.iter().filter(|&&b| b == b'/').count() + usize::from(!e.path.is_empty()),
         )
     });
+    // Opened while still ours to open: the restored mode may forbid it.
+    let node = File::open(dir).map_err(EngineError::io(dir))?;
     for e in dirs {
         let path = dir.join(e.rel_path());
         fs::set_permissions(&path, Permissions::from_mode(e.mode))
             .map_err(EngineError::io(&path))?;
         filetime::set_file_mtime(&path, file_time(e.mtime_ns)).map_err(EngineError::io(&path))?;
-        // Deepest first, so every new entry, rename and the directory's own metadata are
-        // durable before the restore is reported done (and the database may start). A
-        // directory whose restored mode forbids reading cannot be opened; its entries
-        // were still written through its parent's fsync of the rename.
-        if let Ok(handle) = File::open(&path) {
-            handle.sync_all().map_err(EngineError::io(&path))?;
-        }
     }
-    Ok(())
+    sync_tree(&node, dir)
+}
+
+/// Makes everything written under `dir` (opened as `node`) durable before the restore is reported done (and
+/// the database may start): one `syncfs` of its file system commits every file's data and
+/// every directory entry and inode at once. An fsync per file, as before, cost one journal
+/// commit each: most of a restore of many small files.
+fn sync_tree(node: &File, dir: &Path) -> EngineResult<()> {
+    rustix::fs::syncfs(node).map_err(|e| EngineError::io(dir)(e.into()))
 }

@@ -1,73 +1,94 @@
 //! The write phase of a restore for one node: file contents.
 //!
 //! ```text
-//! producer (async: ranged reads) ──stored chunks──▶ N workers (zstd -d + BLAKE3) ──in order──▶ writer (blocking thread)
+//! producer (async: spans of chunks, several reads in flight) ──chunks──▶ N workers (zstd -d + BLAKE3 + positional write)
 //! ```
 //! Every chunk is verified against its BLAKE3 before a byte of it reaches the file; a
 //! mismatch, a short object or a bad zstd frame fails the restore naming the file.
+//!
+//! Workers take chunks in any order and write each at its offset, so many small files and
+//! one large file alike restore on every core. The first chunk of a file to arrive creates
+//! it; the last one to be written sets its mode and mtime. Nothing here fsyncs: the caller
+//! makes the whole tree durable at once (`syncfs`), which costs one flush instead of one
+//! per file.
 
 use std::collections::HashMap;
 use std::fs::{self, File, FileTimes, Permissions};
-use std::io::{self, Write};
-use std::os::unix::fs::PermissionsExt;
+use std::io;
+use std::os::unix::fs::{FileExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
+use futures::StreamExt;
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::error::{EngineError, EngineResult};
-use super::pipeline::{self, Drain, Feeder};
+use super::pipeline::lower_priority;
 use super::progress::Progress;
+use super::spans::{self, Span};
 use super::tree::system_time;
-use crate::archive::{ChunkHash, ChunkRef, EntryKind, Manifest};
+use super::unpack::Unpacker;
+use crate::archive::{ChunkRef, Entry, EntryKind, Manifest};
 use crate::volume::{ArchiveVolume, ObjectKey, VolumeError};
 
-/// What flows to the writer, in file order.
-enum Piece {
-    Start(usize),
-    Chunk(Result<Bytes, String>),
-    End(usize),
+/// Where a chunk goes: (file slot, chunk index in its entry).
+type ChunkAt = (usize, usize);
+
+/// Work for a restore thread.
+enum Task {
+    /// Chunk `.1` of file slot `.0` (an index into its entry's chunks), stored bytes.
+    Chunk(usize, usize, Bytes),
+    /// File slot `.0` has no content: create it empty.
+    Empty(usize),
 }
 
-/// Decompresses and verifies one stored chunk.
-fn unpack() -> impl FnMut((ChunkRef, Bytes)) -> Piece {
-    let mut ctx = zstd::bulk::Decompressor::new().ok();
-    move |(r, stored): (ChunkRef, Bytes)| {
-        let raw_len = usize::try_from(r.raw_len).unwrap_or(usize::MAX);
-        let raw = if r.compressed {
-            let Some(ctx) = ctx.as_mut() else {
-                return Piece::Chunk(Err("no zstd decompression context".into()));
-            };
-            match ctx.decompress(&stored, raw_len) {
-                Ok(v) if v.len() == raw_len => Bytes::from(v),
-                Ok(v) => {
-                    let detail = format!(
-                        "chunk at offset {} decompressed to {} bytes, expected {raw_len}",
-                        r.offset,
-                        v.len()
-                    );
-                    return Piece::Chunk(Err(detail));
-                }
-                Err(e) => {
-                    return Piece::Chunk(Err(format!("chunk at offset {}: zstd: {e}", r.offset)));
-                }
-            }
-        } else {
-            stored
-        };
-        if raw.len() != raw_len || ChunkHash::of(&raw) != r.blake3 {
-            return Piece::Chunk(Err(format!(
-                "chunk at offset {} of backup id_{}/level_{} fails its BLAKE3 check",
-                r.offset, r.bid, r.level
-            )));
-        }
-        Piece::Chunk(Ok(raw))
+/// A regular file of the manifest being restored.
+struct Slot {
+    /// Index into the manifest's entries.
+    entry: usize,
+    path: PathBuf,
+    /// Byte offset of each chunk in the file.
+    offsets: Vec<u64>,
+    /// Chunks not written yet; the worker that writes the last one finishes the file.
+    remaining: AtomicUsize,
+    /// Created by the first chunk to arrive.
+    file: Mutex<Option<Arc<File>>>,
+}
+
+/// What the producer and the workers share.
+struct Shared {
+    manifest: Arc<Manifest>,
+    slots: Vec<Slot>,
+    progress: Arc<Progress>,
+    /// Cancelled by the caller, or by the first failure here.
+    stop: CancellationToken,
+    failure: Mutex<Option<EngineError>>,
+}
+
+impl Shared {
+    fn entry(&self, slot: &Slot) -> &Entry {
+        &self.manifest.entries[slot.entry]
+    }
+
+    fn fail(&self, e: EngineError) {
+        let mut failure = self.failure.lock().unwrap_or_else(PoisonError::into_inner);
+        failure.get_or_insert(e);
+        self.stop.cancel();
+    }
+
+    fn take_failure(&self) -> Option<EngineError> {
+        self.failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
     }
 }
 
 /// Restores the contents, modes and mtimes of every regular file of `manifest` under
-/// `dir`. Returns the bytes written.
+/// `dir`, not yet durable. Returns the bytes written.
 pub(crate) async fn write_files(
     volume: &dyn ArchiveVolume,
     manifest: Arc<Manifest>,
@@ -77,198 +98,265 @@ pub(crate) async fn write_files(
     progress: &Arc<Progress>,
     cancel: &CancellationToken,
 ) -> EngineResult<u64> {
-    let (feeder, drain) = pipeline::start("confd-restore", workers, 2 * workers + 2, unpack)?;
-    let writer = {
-        let (m, d, p, c) = (
-            Arc::clone(&manifest),
-            dir.clone(),
-            Arc::clone(progress),
-            cancel.clone(),
-        );
-        tokio::task::spawn_blocking(move || write_loop(drain, &m, &d, &p, &c))
-    };
-    let produced = feed_chunks(volume, &manifest, &dir, data_keys, &feeder, cancel).await;
-    // Ends the stream: the writer drains what is queued and returns.
-    drop(feeder);
-    let written = writer
-        .await
-        .map_err(|e| EngineError::Internal(format!("restore writer thread: {e}")))?;
-    match (produced, written) {
-        // The writer's error is the cause when the producer only saw it go away.
-        (Err(EngineError::Aborted), Err(e)) if !cancel.is_cancelled() => Err(e),
-        (Err(e), _) | (Ok(()), Err(e)) => Err(e),
-        (Ok(()), Ok(n)) => Ok(n),
-    }
-}
-
-/// The producer: every stored chunk of every file, in file order, framed by the file's
-/// start and end so the writer knows where one file ends.
-async fn feed_chunks(
-    volume: &dyn ArchiveVolume,
-    manifest: &Manifest,
-    dir: &Path,
-    data_keys: &HashMap<(u64, u8), ObjectKey>,
-    feeder: &Feeder<(ChunkRef, Bytes), Piece>,
-    cancel: &CancellationToken,
-) -> EngineResult<()> {
-    for (i, e) in manifest.entries.iter().enumerate() {
-        if e.kind != EntryKind::File {
-            continue;
-        }
-        feeder
-            .pass(Piece::Start(i))
-            .await
-            .map_err(|_| EngineError::Aborted)?;
-        for r in &e.chunks {
-            if cancel.is_cancelled() {
-                return Err(EngineError::Aborted);
-            }
-            let file = || dir.join(e.rel_path()).display().to_string();
-            let stored = read_stored_chunk(volume, data_keys, r, file).await?;
-            feeder
-                .submit((r.clone(), stored))
-                .await
-                .map_err(|_| EngineError::Aborted)?;
-        }
-        feeder
-            .pass(Piece::End(i))
-            .await
-            .map_err(|_| EngineError::Aborted)?;
-    }
-    Ok(())
-}
-
-/// The stored (compressed) bytes of chunk `r`, from the data object of the backup of
-/// the chain that holds it. `file` names the file being restored, for errors.
-async fn read_stored_chunk(
-    volume: &dyn ArchiveVolume,
-    data_keys: &HashMap<(u64, u8), ObjectKey>,
-    r: &ChunkRef,
-    file: impl Fn() -> String,
-) -> EngineResult<Bytes> {
-    let key = data_keys
-        .get(&(r.bid, r.level))
-        .ok_or_else(|| EngineError::MissingBase {
-            detail: format!(
-                "{} needs backup id_{}/level_{}, which is not in the chain",
-                file(),
-                r.bid,
-                r.level
-            ),
-        })?;
-    match volume
-        .get_range(key, r.offset..r.offset + r.stored_len)
-        .await
-    {
-        Ok(b) => Ok(b),
-        Err(e @ (VolumeError::NotFound { .. } | VolumeError::OutOfRange { .. })) => {
-            Err(EngineError::Corrupt {
-                file: file(),
-                detail: e.to_string(),
-            })
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-fn write_loop(
-    mut drain: Drain<Piece>,
-    manifest: &Manifest,
-    dir: &Path,
-    progress: &Progress,
-    cancel: &CancellationToken,
-) -> EngineResult<u64> {
-    let mut open: Option<(usize, PathBuf, File, u64)> = None;
-    let mut total = 0u64;
-    // Files are fsynced after the whole node is written rather than one by one: the kernel
-    // then writes back large batches, which is about twice as fast as a flush per file.
-    let mut written_files = Vec::new();
-    fill_files(
-        &mut drain,
+    let (keys, objects) = object_index(data_keys);
+    let (slots, plan) = plan(&manifest, &dir, &objects)?;
+    let total = manifest.file_bytes();
+    let shared = Arc::new(Shared {
         manifest,
-        dir,
-        progress,
-        cancel,
-        &mut open,
-        &mut total,
-        &mut written_files,
-    )?;
-    for path in written_files {
-        if cancel.is_cancelled() {
-            return Err(EngineError::Aborted);
-        }
-        File::open(&path)
-            .and_then(|f| f.sync_data())
-            .map_err(EngineError::io(path))?;
+        slots,
+        progress: Arc::clone(progress),
+        stop: cancel.child_token(),
+        failure: Mutex::new(None),
+    });
+    let workers = workers.max(1);
+    let (tx, rx) = mpsc::channel::<Task>(2 * workers);
+    let rx = Arc::new(Mutex::new(rx));
+    let mut threads = Vec::with_capacity(workers);
+    for i in 0..workers {
+        let (shared, rx) = (Arc::clone(&shared), Arc::clone(&rx));
+        let thread = std::thread::Builder::new()
+            .name(format!("confd-restore-{i}"))
+            .spawn(move || worker(&shared, &rx))
+            .map_err(|e| EngineError::Internal(format!("cannot start a restore thread: {e}")))?;
+        threads.push(thread);
+    }
+    let produced = produce(volume, &keys, plan, &shared, &tx).await;
+    // Ends the stream: the workers drain what is queued and return.
+    drop(tx);
+    let joined =
+        tokio::task::spawn_blocking(move || threads.into_iter().all(|t| t.join().is_ok())).await;
+    if !matches!(joined, Ok(true)) {
+        return Err(EngineError::Internal("a restore thread panicked".into()));
+    }
+    if let Some(e) = shared.take_failure() {
+        return Err(e);
+    }
+    produced?;
+    if cancel.is_cancelled() {
+        return Err(EngineError::Aborted);
     }
     Ok(total)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn fill_files(
-    drain: &mut Drain<Piece>,
+/// The data objects of the chain as a list, and each one's index in it.
+fn object_index(
+    data_keys: &HashMap<(u64, u8), ObjectKey>,
+) -> (Vec<ObjectKey>, HashMap<(u64, u8), usize>) {
+    let mut ids: Vec<(u64, u8)> = data_keys.keys().copied().collect();
+    ids.sort_unstable();
+    let keys = ids.iter().map(|id| data_keys[id].clone()).collect();
+    let index = ids.into_iter().enumerate().map(|(i, id)| (id, i)).collect();
+    (keys, index)
+}
+
+/// A slot per regular file, and the spans of every chunk in manifest order (so a disk
+/// reads the data object forward).
+fn plan(
     manifest: &Manifest,
     dir: &Path,
-    progress: &Progress,
-    cancel: &CancellationToken,
-    open: &mut Option<(usize, PathBuf, File, u64)>,
-    total: &mut u64,
-    written_files: &mut Vec<PathBuf>,
-) -> EngineResult<()> {
-    while let Some(piece) = drain.blocking_next()? {
-        if cancel.is_cancelled() {
-            return Err(EngineError::Aborted);
+    objects: &HashMap<(u64, u8), usize>,
+) -> EngineResult<(Vec<Slot>, Vec<Span<ChunkAt>>)> {
+    let mut slots = Vec::new();
+    let mut chunks = Vec::new();
+    for (i, e) in manifest.entries.iter().enumerate() {
+        if e.kind != EntryKind::File {
+            continue;
         }
-        match piece {
-            Piece::Start(i) => {
-                let path = dir.join(manifest.entries[i].rel_path());
-                // A fresh inode: an existing read-only file or a hard link to something
-                // else must not be written through.
-                match fs::remove_file(&path) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(EngineError::io(&path)(e)),
-                }
-                let f = File::create(&path).map_err(EngineError::io(&path))?;
-                *open = Some((i, path, f, 0));
-            }
-            Piece::Chunk(chunk) => {
-                let Some((_, path, f, written)) = open.as_mut() else {
-                    return Err(EngineError::Internal("chunk outside a file".into()));
-                };
-                let data = chunk.map_err(|detail| EngineError::Corrupt {
-                    file: path.display().to_string(),
-                    detail,
-                })?;
-                f.write_all(&data).map_err(EngineError::io(&*path))?;
-                progress.chunk(path, *written);
-                *written += data.len() as u64;
-                *total += data.len() as u64;
-                progress.add_bytes(data.len() as u64);
-            }
-            Piece::End(i) => {
-                let Some((j, path, f, written)) = open.take() else {
-                    return Err(EngineError::Internal("file end without start".into()));
-                };
-                let e = &manifest.entries[i];
-                if i != j || written != e.size {
-                    return Err(EngineError::Corrupt {
-                        file: path.display().to_string(),
-                        detail: format!("restored {written} bytes, manifest says {}", e.size),
-                    });
-                }
-                // Mode after the content (writing would clear set-id bits), mtime last;
-                // the fsync follows once the node is complete (see `write_loop`).
-                f.set_permissions(Permissions::from_mode(e.mode))
-                    .and_then(|()| {
-                        f.set_times(FileTimes::new().set_modified(system_time(e.mtime_ns)))
-                    })
-                    .map_err(EngineError::io(&path))?;
-                drop(f);
-                written_files.push(path);
-                progress.add_file();
-            }
+        let path = dir.join(e.rel_path());
+        if e.chunks.iter().map(|c| c.raw_len).sum::<u64>() != e.size {
+            return Err(EngineError::Corrupt {
+                file: path.display().to_string(),
+                detail: format!("its chunks do not add up to its size {}", e.size),
+            });
+        }
+        let mut offsets = Vec::with_capacity(e.chunks.len());
+        let mut at = 0;
+        for (c, r) in e.chunks.iter().enumerate() {
+            let object = *objects
+                .get(&(r.bid, r.level))
+                .ok_or_else(|| not_in_chain(&path, r))?;
+            chunks.push((object, r.offset..r.offset + r.stored_len, (slots.len(), c)));
+            offsets.push(at);
+            at += r.raw_len;
+        }
+        slots.push(Slot {
+            entry: i,
+            path,
+            offsets,
+            remaining: AtomicUsize::new(e.chunks.len()),
+            file: Mutex::new(None),
+        });
+    }
+    Ok((slots, spans::plan(chunks)))
+}
+
+fn not_in_chain(path: &Path, r: &ChunkRef) -> EngineError {
+    EngineError::MissingBase {
+        detail: format!(
+            "{} needs backup id_{}/level_{}, which is not in the chain",
+            path.display(),
+            r.bid,
+            r.level
+        ),
+    }
+}
+
+/// The producer: reads the spans and hands their chunks to the workers.
+async fn produce(
+    volume: &dyn ArchiveVolume,
+    keys: &[ObjectKey],
+    plan: Vec<Span<ChunkAt>>,
+    shared: &Shared,
+    tx: &mpsc::Sender<Task>,
+) -> EngineResult<()> {
+    let empty = shared
+        .slots
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.offsets.is_empty());
+    for (slot, _) in empty {
+        tx.send(Task::Empty(slot))
+            .await
+            .map_err(|_| EngineError::Aborted)?;
+    }
+    let mut fetched = std::pin::pin!(spans::fetch(volume, keys, plan));
+    loop {
+        let next = tokio::select! {
+            biased;
+            () = shared.stop.cancelled() => return Err(EngineError::Aborted),
+            next = fetched.next() => next,
+        };
+        let Some(span) = next else { return Ok(()) };
+        let chunks = match span {
+            Ok(chunks) => chunks,
+            Err((span, e)) => return Err(span_error(volume, keys, shared, span, e).await),
+        };
+        for ((slot, c), stored) in chunks {
+            tx.send(Task::Chunk(slot, c, stored))
+                .await
+                .map_err(|_| EngineError::Aborted)?;
         }
     }
+}
+
+/// The error of a failed span read. A missing or short object is damage: the chunks are
+/// read one by one to name the first file that cannot be restored.
+async fn span_error(
+    volume: &dyn ArchiveVolume,
+    keys: &[ObjectKey],
+    shared: &Shared,
+    span: Span<ChunkAt>,
+    e: VolumeError,
+) -> EngineError {
+    let corrupt = |slot: usize, e: VolumeError| EngineError::Corrupt {
+        file: shared.slots[slot].path.display().to_string(),
+        detail: e.to_string(),
+    };
+    if !matches!(
+        e,
+        VolumeError::NotFound { .. } | VolumeError::OutOfRange { .. }
+    ) {
+        return e.into();
+    }
+    let key = &keys[span.object];
+    for ((slot, _), range) in &span.chunks {
+        if let Err(e) = volume.get_range(key, range.clone()).await {
+            return corrupt(*slot, e);
+        }
+    }
+    let first = span.chunks.first().map_or(0, |((slot, _), _)| *slot);
+    corrupt(first, e)
+}
+
+fn worker(shared: &Shared, rx: &Mutex<mpsc::Receiver<Task>>) {
+    lower_priority();
+    let mut unpacker = Unpacker::new();
+    loop {
+        // Hold the lock only to take a task, never while working on it.
+        let task = rx
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .blocking_recv();
+        let Some(task) = task else { return };
+        if shared.stop.is_cancelled() {
+            continue; // drain, so the producer is not left waiting on a full channel
+        }
+        let done = match task {
+            Task::Chunk(slot, c, stored) => write_chunk(shared, &mut unpacker, slot, c, &stored),
+            Task::Empty(slot) => write_empty(shared, slot),
+        };
+        if let Err(e) = done {
+            shared.fail(e);
+        }
+    }
+}
+
+/// Verifies chunk `c` of file `slot` and writes it at its offset; the last chunk of a
+/// file finishes it.
+fn write_chunk(
+    shared: &Shared,
+    unpacker: &mut Unpacker,
+    slot: usize,
+    c: usize,
+    stored: &[u8],
+) -> EngineResult<()> {
+    let s = &shared.slots[slot];
+    let entry = shared.entry(s);
+    let r = &entry.chunks[c];
+    let raw = unpacker
+        .unpack(r, stored)
+        .map_err(|detail| EngineError::Corrupt {
+            file: s.path.display().to_string(),
+            detail,
+        })?;
+    let file = open_slot(s)?;
+    let offset = s.offsets[c];
+    file.write_all_at(raw, offset)
+        .map_err(EngineError::io(&s.path))?;
+    shared.progress.add_bytes(r.raw_len);
+    shared.progress.chunk(&s.path, offset);
+    // AcqRel: the worker that finishes the file sees every other worker's write done.
+    if s.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
+        finish_file(&file, entry).map_err(EngineError::io(&s.path))?;
+        drop(file);
+        *s.file.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        shared.progress.add_file();
+    }
     Ok(())
+}
+
+fn write_empty(shared: &Shared, slot: usize) -> EngineResult<()> {
+    let s = &shared.slots[slot];
+    create(&s.path)
+        .and_then(|f| finish_file(&f, shared.entry(s)))
+        .map_err(EngineError::io(&s.path))?;
+    shared.progress.add_file();
+    Ok(())
+}
+
+/// The file of `s`, created by the first chunk that needs it.
+fn open_slot(s: &Slot) -> EngineResult<Arc<File>> {
+    let mut file = s.file.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(f) = file.as_ref() {
+        return Ok(Arc::clone(f));
+    }
+    let f = Arc::new(create(&s.path).map_err(EngineError::io(&s.path))?);
+    *file = Some(Arc::clone(&f));
+    Ok(f)
+}
+
+/// A fresh, empty file at `path`: an existing read-only file or a hard link to something
+/// else must not be written through.
+fn create(path: &Path) -> io::Result<File> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    File::create(path)
+}
+
+/// Mode after the content (writing would clear set-id bits), mtime last.
+fn finish_file(f: &File, e: &Entry) -> io::Result<()> {
+    f.set_permissions(Permissions::from_mode(e.mode))?;
+    f.set_times(FileTimes::new().set_modified(system_time(e.mtime_ns)))
 }

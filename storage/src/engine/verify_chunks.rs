@@ -18,8 +18,9 @@ use tokio_util::sync::CancellationToken;
 use super::error::{EngineError, EngineResult};
 use super::pipeline::{self, Drain, Feeder, default_workers};
 use super::progress::Progress;
+use super::unpack::Unpacker;
 use super::verify::{Damage, Loaded, VerifyReport};
-use crate::archive::{ChunkHash, ChunkRef, EntryKind, layout};
+use crate::archive::{ChunkRef, EntryKind, layout};
 use crate::volume::{ArchiveVolume, ObjectKey, VolumeError};
 
 /// Everything the chunk pass reads, grouped by data object.
@@ -133,13 +134,10 @@ pub(crate) async fn check_chunks(
     let for_workers = Arc::clone(&plan);
     let (feeder, drain) = pipeline::start("confd-verify", workers, 2 * workers + 2, move || {
         let plan = Arc::clone(&for_workers);
-        let mut ctx = zstd::bulk::Decompressor::new().ok();
-        // One buffer per worker, reused: a fresh 4 MiB allocation per chunk costs page
-        // faults that a pass which writes nothing would notice.
-        let mut buf = Vec::new();
+        let mut unpacker = Unpacker::new();
         move |(t, c, stored): (usize, usize, Bytes)| -> Checked {
             let r = &plan.targets[t].chunks[c].r;
-            (t, c, check(ctx.as_mut(), &mut buf, r, &stored))
+            (t, c, unpacker.unpack(r, &stored).map(|_| ()))
         }
     })?;
     let tallied = {
@@ -161,41 +159,6 @@ pub(crate) async fn check_chunks(
             Ok(())
         }
     }
-}
-
-/// Checks one stored chunk against its length and BLAKE3, decompressing into `buf`.
-fn check(
-    ctx: Option<&mut zstd::bulk::Decompressor<'static>>,
-    buf: &mut Vec<u8>,
-    r: &ChunkRef,
-    stored: &[u8],
-) -> Result<(), String> {
-    let raw_len = usize::try_from(r.raw_len).unwrap_or(usize::MAX);
-    let raw: &[u8] = if r.compressed {
-        let ctx = ctx.ok_or("no zstd decompression context")?;
-        buf.clear();
-        buf.try_reserve(raw_len)
-            .map_err(|_| format!("chunk at offset {} claims {raw_len} bytes", r.offset))?;
-        match ctx.decompress_to_buffer(stored, buf) {
-            Ok(n) if n == raw_len => buf,
-            Ok(n) => {
-                return Err(format!(
-                    "chunk at offset {} decompressed to {n} bytes, expected {raw_len}",
-                    r.offset
-                ));
-            }
-            Err(e) => return Err(format!("chunk at offset {}: zstd: {e}", r.offset)),
-        }
-    } else {
-        stored
-    };
-    if raw.len() != raw_len || ChunkHash::of(raw) != r.blake3 {
-        return Err(format!(
-            "chunk at offset {} fails its BLAKE3 check",
-            r.offset
-        ));
-    }
-    Ok(())
 }
 
 /// The producer: the stored bytes of every chunk, in plan order. A chunk that is not on

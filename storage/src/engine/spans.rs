@@ -1,0 +1,135 @@
+//! Reads of many chunks as few ranged requests: chunks that lie back to back in one data
+//! object (a backup writes the chunks of consecutive files one after another) are fetched
+//! as one span of up to [`SPAN_BYTES`], several spans in flight at once.
+//!
+//! A restore of 20,000 small files then costs a few hundred reads instead of 20,000 (local
+//! volumes: fewer opens and thread hand-offs; S3: fewer GET requests, each one part of the
+//! stored object, since spans do not cross [`SPAN_BYTES`] boundaries and S3 parts are
+//! that size).
+
+use std::ops::Range;
+
+use bytes::Bytes;
+use futures::stream::{self, Stream, StreamExt};
+
+use crate::volume::{ArchiveVolume, ObjectKey, VolumeError};
+
+/// Largest span, and the alignment spans keep (the first S3 part size).
+pub(crate) const SPAN_BYTES: u64 = 8 << 20;
+/// Spans requested at the same time.
+pub(crate) const SPANS_IN_FLIGHT: usize = 4;
+
+/// One ranged read and the chunks in it.
+pub(crate) struct Span<T> {
+    /// Index into the caller's object keys.
+    pub object: usize,
+    pub range: Range<u64>,
+    /// Each chunk: the caller's tag and its range in the object.
+    pub chunks: Vec<(T, Range<u64>)>,
+}
+
+/// Groups `chunks` (object index, range in it, tag), in the order given, into spans of
+/// back-to-back ranges. A chunk larger than a span is a span of its own.
+pub(crate) fn plan<T>(chunks: impl IntoIterator<Item = (usize, Range<u64>, T)>) -> Vec<Span<T>> {
+    let mut spans: Vec<Span<T>> = Vec::new();
+    for (object, range, tag) in chunks {
+        if let Some(s) = spans.last_mut()
+            && s.object == object
+            && s.range.end == range.start
+            && range.end - s.range.start <= SPAN_BYTES
+            && s.range.start / SPAN_BYTES == (range.end.max(1) - 1) / SPAN_BYTES
+        {
+            s.range.end = range.end;
+            s.chunks.push((tag, range));
+            continue;
+        }
+        spans.push(Span {
+            object,
+            range: range.clone(),
+            chunks: vec![(tag, range)],
+        });
+    }
+    spans
+}
+
+/// A fetched span: its chunks' tags with their bytes (zero-copy slices), or the error of
+/// its read.
+pub(crate) type Fetched<T> = Result<Vec<(T, Bytes)>, (Span<T>, VolumeError)>;
+
+/// Fetches `spans` with up to [`SPANS_IN_FLIGHT`] reads at once, yielding them in order.
+pub(crate) fn fetch<'a, T: Send + 'a>(
+    volume: &'a dyn ArchiveVolume,
+    keys: &'a [ObjectKey],
+    spans: Vec<Span<T>>,
+) -> impl Stream<Item = Fetched<T>> + 'a {
+    stream::iter(spans)
+        .map(move |span| async move {
+            let Some(key) = keys.get(span.object) else {
+                let e = VolumeError::Task(format!("span names object {}", span.object));
+                return Err((span, e));
+            };
+            match volume.get_range(key, span.range.clone()).await {
+                Ok(bytes) => Ok(split(&span.range, span.chunks, &bytes)),
+                Err(e) => Err((span, e)),
+            }
+        })
+        .buffered(SPANS_IN_FLIGHT)
+}
+
+fn split<T>(span: &Range<u64>, chunks: Vec<(T, Range<u64>)>, bytes: &Bytes) -> Vec<(T, Bytes)> {
+    chunks
+        .into_iter()
+        .map(|(tag, r)| {
+            let (a, b) = (
+                (r.start - span.start) as usize,
+                (r.end - span.start) as usize,
+            );
+            (tag, bytes.slice(a.min(bytes.len())..b.min(bytes.len())))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn back_to_back_chunks_share_a_span_within_its_bounds() {
+        let mib = 1 << 20;
+        let spans = plan([
+            (0, 0..mib, 'a'),
+            (0, mib..2 * mib, 'b'),
+            (0, 3 * mib..4 * mib, 'c'),  // a gap
+            (1, 4 * mib..5 * mib, 'd'),  // another object
+            (1, 5 * mib..9 * mib, 'e'),  // would cross the 8 MiB boundary
+            (1, 9 * mib..30 * mib, 'f'), // larger than a span
+        ]);
+        let shape: Vec<(usize, Range<u64>, Vec<char>)> = spans
+            .into_iter()
+            .map(|s| {
+                (
+                    s.object,
+                    s.range,
+                    s.chunks.into_iter().map(|c| c.0).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                (0, 0..2 * mib, vec!['a', 'b']),
+                (0, 3 * mib..4 * mib, vec!['c']),
+                (1, 4 * mib..5 * mib, vec!['d']),
+                (1, 5 * mib..9 * mib, vec!['e']),
+                (1, 9 * mib..30 * mib, vec!['f']),
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_chunks_join_their_neighbours() {
+        let spans = plan([(0, 0..10, 1), (0, 10..10, 2), (0, 10..20, 3)]);
+        assert_eq!(spans.len(), 1);
+        assert_eq!(spans[0].range, 0..20);
+    }
+}
