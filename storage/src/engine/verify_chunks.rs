@@ -1,9 +1,9 @@
 //! The chunk pass of a verify: every chunk a manifest of the chain refers to, read once
 //! (several files or backups may share it), per data object in offset order so a disk
-//! reads forward.
+//! reads forward, back-to-back chunks as one span.
 //!
 //! ```text
-//! producer (async: ranged reads) ──stored chunks──▶ N workers (zstd -d + BLAKE3) ──in order──▶ tally (blocking thread)
+//! producer (async: spans, several in flight) ──stored chunks──▶ N workers (zstd -d + BLAKE3) ──in order──▶ tally (blocking thread)
 //! ```
 //! The tally thread counts progress and calls the hooks (which may block), and names
 //! each file a bad chunk belongs to once per data object.
@@ -13,11 +13,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 use super::error::{EngineError, EngineResult};
 use super::pipeline::{self, Drain, Feeder, default_workers};
 use super::progress::Progress;
+use super::spans::{self, Span};
 use super::unpack::Unpacker;
 use super::verify::{Damage, Loaded, VerifyReport};
 use crate::archive::{ChunkRef, EntryKind, layout};
@@ -161,30 +163,63 @@ pub(crate) async fn check_chunks(
     }
 }
 
-/// The producer: the stored bytes of every chunk, in plan order. A chunk that is not on
-/// the volume is damage, passed on as such; any other volume failure stops the verify.
+/// The producer: the stored bytes of every chunk, in plan order, read as spans. A chunk
+/// that is not on the volume is damage, passed on as such; any other volume failure stops
+/// the verify.
 async fn read_chunks(
     volume: &dyn ArchiveVolume,
     plan: &Plan,
     feeder: &Feeder<(usize, usize, Bytes), Checked>,
     cancel: &CancellationToken,
 ) -> EngineResult<()> {
-    for (t, target) in plan.targets.iter().enumerate() {
-        for (c, chunk) in target.chunks.iter().enumerate() {
-            if cancel.is_cancelled() {
-                return Err(EngineError::Aborted);
-            }
+    let keys: Vec<ObjectKey> = plan.targets.iter().map(|t| t.key.clone()).collect();
+    let chunks = plan.targets.iter().enumerate().flat_map(|(t, target)| {
+        target.chunks.iter().enumerate().map(move |(c, chunk)| {
             let r = &chunk.r;
-            let range = r.offset..r.offset.saturating_add(r.stored_len);
-            let sent = match volume.get_range(&target.key, range).await {
-                Ok(stored) => feeder.submit((t, c, stored)).await,
-                Err(e @ (VolumeError::NotFound { .. } | VolumeError::OutOfRange { .. })) => {
-                    feeder.pass((t, c, Err(e.to_string()))).await
-                }
-                Err(e) => return Err(e.into()),
-            };
-            sent.map_err(|_| EngineError::Aborted)?;
+            (t, r.offset..r.offset.saturating_add(r.stored_len), (t, c))
+        })
+    });
+    let mut fetched = std::pin::pin!(spans::fetch(volume, &keys, spans::plan(chunks)));
+    while let Some(span) = fetched.next().await {
+        if cancel.is_cancelled() {
+            return Err(EngineError::Aborted);
         }
+        match span {
+            Ok(chunks) => {
+                for ((t, c), stored) in chunks {
+                    feeder
+                        .submit((t, c, stored))
+                        .await
+                        .map_err(|_| EngineError::Aborted)?;
+                }
+            }
+            Err((span, VolumeError::NotFound { .. } | VolumeError::OutOfRange { .. })) => {
+                read_one_by_one(volume, &keys, span, feeder).await?;
+            }
+            Err((_, e)) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// The chunks of a span whose read failed as damage, each read on its own so only those
+/// that are really gone are reported.
+async fn read_one_by_one(
+    volume: &dyn ArchiveVolume,
+    keys: &[ObjectKey],
+    span: Span<(usize, usize)>,
+    feeder: &Feeder<(usize, usize, Bytes), Checked>,
+) -> EngineResult<()> {
+    let key = &keys[span.object];
+    for ((t, c), range) in span.chunks {
+        let sent = match volume.get_range(key, range).await {
+            Ok(stored) => feeder.submit((t, c, stored)).await,
+            Err(e @ (VolumeError::NotFound { .. } | VolumeError::OutOfRange { .. })) => {
+                feeder.pass((t, c, Err(e.to_string()))).await
+            }
+            Err(e) => return Err(e.into()),
+        };
+        sent.map_err(|_| EngineError::Aborted)?;
     }
     Ok(())
 }
