@@ -13,7 +13,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, Permissions};
 use std::io;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -125,6 +125,7 @@ pub async fn restore(
 
     progress.set_phase(Phase::Write).await;
     let workers = default_workers();
+    let mut written = Vec::with_capacity(manifests.len());
     for (k, (m, dir)) in manifests.into_iter().zip(targets).enumerate() {
         let keys: HashMap<(u64, u8), ObjectKey> = data_keys
             .iter()
@@ -141,11 +142,14 @@ pub async fn restore(
             cancel,
         )
         .await?;
-        let (dir2, token) = (dir.clone(), cancel.clone());
-        tokio::task::spawn_blocking(move || finish_node(&m, &dir2, &token))
-            .await
-            .map_err(|e| EngineError::Internal(format!("metadata task: {e}")))??;
+        written.push((m, dir.clone()));
     }
+    // Metadata and durability once every node is written, so the kernel writes one node
+    // back while the next is being filled.
+    let token = cancel.clone();
+    tokio::task::spawn_blocking(move || finish_nodes(&written, &token))
+        .await
+        .map_err(|e| EngineError::Internal(format!("metadata task: {e}")))??;
     progress.set_phase(Phase::Verify).await;
     progress.finish().await;
     summary.elapsed = started.elapsed();
@@ -164,7 +168,10 @@ fn remove_any(path: &Path, is_dir: bool) -> io::Result<()> {
     }
 }
 
-/// Step 1: remove what does not belong, create directories (writable for now).
+/// Step 1: remove what does not belong and every file to be rewritten, create
+/// directories (writable for now). The write phase then creates each file new: a fresh
+/// inode (an existing read-only file or a hard link to something else must not be
+/// written through), and no removal to try for each file of an empty target.
 fn prepare(m: &Manifest, dir: &Path, cancel: &CancellationToken) -> EngineResult<u64> {
     fs::create_dir_all(dir).map_err(EngineError::io(dir))?;
     let wanted: HashMap<&[u8], EntryKind> = m
@@ -174,6 +181,7 @@ fn prepare(m: &Manifest, dir: &Path, cancel: &CancellationToken) -> EngineResult
         .collect();
     let mut removed = 0;
     let mut gone: HashSet<Vec<u8>> = HashSet::new();
+    let mut rewritten = Vec::new();
     for e in scan(dir, cancel)?.into_iter().skip(1) {
         // Children of a directory removed as a whole need no second look.
         let inside_gone = e
@@ -184,11 +192,17 @@ fn prepare(m: &Manifest, dir: &Path, cancel: &CancellationToken) -> EngineResult
         if inside_gone {
             continue;
         }
-        // Symlinks are always recreated; files are rewritten through a fresh inode later.
-        if wanted.get(e.path.as_slice()) == Some(&e.kind) && e.kind != EntryKind::Symlink {
-            continue;
-        }
         let path = dir.join(e.rel_path());
+        match (wanted.get(e.path.as_slice()), e.kind) {
+            (Some(EntryKind::Dir), EntryKind::Dir) => continue,
+            // Removed once its directory is writable (below).
+            (Some(EntryKind::File), EntryKind::File) => {
+                rewritten.push(path);
+                continue;
+            }
+            // Symlinks are always recreated.
+            _ => {}
+        }
         remove_any(&path, e.kind == EntryKind::Dir).map_err(EngineError::io(&path))?;
         if e.kind == EntryKind::Dir {
             gone.insert(e.path.clone());
@@ -207,6 +221,9 @@ fn prepare(m: &Manifest, dir: &Path, cancel: &CancellationToken) -> EngineResult
         fs::set_permissions(&path, Permissions::from_mode(e.mode | 0o700))
             .map_err(EngineError::io(&path))?;
     }
+    for path in rewritten {
+        remove_any(&path, false).map_err(EngineError::io(&path))?;
+    }
     Ok(removed)
 }
 
@@ -217,9 +234,21 @@ fn file_time(ns: i64) -> FileTime {
     )
 }
 
-/// Steps 2b and 3: symlinks, then directory modes and mtimes, deepest first; then the
-/// whole tree is made durable.
-fn finish_node(m: &Manifest, dir: &Path, cancel: &CancellationToken) -> EngineResult<()> {
+/// Steps 2b and 3 of every node, then the whole restore is made durable.
+fn finish_nodes(
+    nodes: &[(Arc<Manifest>, PathBuf)],
+    cancel: &CancellationToken,
+) -> EngineResult<()> {
+    let mut handles = Vec::with_capacity(nodes.len());
+    for (m, dir) in nodes {
+        handles.push((finish_node(m, dir, cancel)?, dir));
+    }
+    sync_trees(&handles)
+}
+
+/// Symlinks, then directory modes and mtimes, deepest first. Returns the node directory,
+/// opened while still ours to open (its restored mode may forbid it).
+fn finish_node(m: &Manifest, dir: &Path, cancel: &CancellationToken) -> EngineResult<File> {
     for e in m.entries.iter().filter(|e| e.kind == EntryKind::Symlink) {
         if cancel.is_cancelled() {
             return Err(EngineError::Aborted);
@@ -243,7 +272,6 @@ fn finish_node(m: &Manifest, dir: &Path, cancel: &CancellationToken) -> EngineRe
             e.path.iter().filter(|&&b| b == b'/').count() + usize::from(!e.path.is_empty()),
         )
     });
-    // Opened while still ours to open: the restored mode may forbid it.
     let node = File::open(dir).map_err(EngineError::io(dir))?;
     for e in dirs {
         let path = dir.join(e.rel_path());
@@ -251,13 +279,20 @@ fn finish_node(m: &Manifest, dir: &Path, cancel: &CancellationToken) -> EngineRe
             .map_err(EngineError::io(&path))?;
         filetime::set_file_mtime(&path, file_time(e.mtime_ns)).map_err(EngineError::io(&path))?;
     }
-    sync_tree(&node, dir)
+    Ok(node)
 }
 
-/// Makes everything written under `dir` (opened as `node`) durable before the restore is reported done (and
-/// the database may start): one `syncfs` of its file system commits every file's data and
-/// every directory entry and inode at once. An fsync per file, as before, cost one journal
+/// Makes everything the restore wrote durable before it is reported done (and the
+/// database may start): one `syncfs` per file system commits every file's data and every
+/// directory entry and inode at once. An fsync per file, as before, cost one journal
 /// commit each: most of a restore of many small files.
-fn sync_tree(node: &File, dir: &Path) -> EngineResult<()> {
-    rustix::fs::syncfs(node).map_err(|e| EngineError::io(dir)(e.into()))
+fn sync_trees(nodes: &[(File, &PathBuf)]) -> EngineResult<()> {
+    let mut synced = HashSet::new();
+    for (handle, dir) in nodes {
+        let dev = handle.metadata().map_err(EngineError::io(*dir))?.dev();
+        if synced.insert(dev) {
+            rustix::fs::syncfs(handle).map_err(|e| EngineError::io(*dir)(e.into()))?;
+        }
+    }
+    Ok(())
 }

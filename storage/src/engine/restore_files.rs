@@ -13,7 +13,7 @@
 //! per file.
 
 use std::collections::HashMap;
-use std::fs::{self, File, FileTimes, Permissions};
+use std::fs::{File, FileTimes, Permissions};
 use std::io;
 use std::os::unix::fs::{FileExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -37,13 +37,17 @@ use crate::volume::{ArchiveVolume, ObjectKey, VolumeError};
 /// Where a chunk goes: (file slot, chunk index in its entry).
 type ChunkAt = (usize, usize);
 
-/// Work for a restore thread.
+/// Work for a restore thread: a whole span or a batch of empty files, so that a thread
+/// hand-off costs per few MiB rather than per small file.
 enum Task {
-    /// Chunk `.1` of file slot `.0` (an index into its entry's chunks), stored bytes.
-    Chunk(usize, usize, Bytes),
-    /// File slot `.0` has no content: create it empty.
-    Empty(usize),
+    /// The chunks of one span read, with their stored bytes.
+    Chunks(Vec<(ChunkAt, Bytes)>),
+    /// File slots without content: each is created empty.
+    Empty(Vec<usize>),
 }
+
+/// Empty files per [`Task::Empty`].
+const EMPTY_BATCH: usize = 256;
 
 /// A regular file of the manifest being restored.
 struct Slot {
@@ -209,13 +213,11 @@ async fn produce(
     shared: &Shared,
     tx: &mpsc::Sender<Task>,
 ) -> EngineResult<()> {
-    let empty = shared
-        .slots
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.offsets.is_empty());
-    for (slot, _) in empty {
-        tx.send(Task::Empty(slot))
+    let empty: Vec<usize> = (0..shared.slots.len())
+        .filter(|&i| shared.slots[i].offsets.is_empty())
+        .collect();
+    for batch in empty.chunks(EMPTY_BATCH) {
+        tx.send(Task::Empty(batch.to_vec()))
             .await
             .map_err(|_| EngineError::Aborted)?;
     }
@@ -231,11 +233,9 @@ async fn produce(
             Ok(chunks) => chunks,
             Err((span, e)) => return Err(span_error(volume, keys, shared, span, e).await),
         };
-        for ((slot, c), stored) in chunks {
-            tx.send(Task::Chunk(slot, c, stored))
-                .await
-                .map_err(|_| EngineError::Aborted)?;
-        }
+        tx.send(Task::Chunks(chunks))
+            .await
+            .map_err(|_| EngineError::Aborted)?;
     }
 }
 
@@ -282,8 +282,10 @@ fn worker(shared: &Shared, rx: &Mutex<mpsc::Receiver<Task>>) {
             continue; // drain, so the producer is not left waiting on a full channel
         }
         let done = match task {
-            Task::Chunk(slot, c, stored) => write_chunk(shared, &mut unpacker, slot, c, &stored),
-            Task::Empty(slot) => write_empty(shared, slot),
+            Task::Chunks(chunks) => chunks.iter().try_for_each(|((slot, c), stored)| {
+                write_chunk(shared, &mut unpacker, *slot, *c, stored)
+            }),
+            Task::Empty(slots) => slots.iter().try_for_each(|&slot| write_empty(shared, slot)),
         };
         if let Err(e) = done {
             shared.fail(e);
@@ -345,14 +347,11 @@ fn open_slot(s: &Slot) -> EngineResult<Arc<File>> {
     Ok(f)
 }
 
-/// A fresh, empty file at `path`: an existing read-only file or a hard link to something
-/// else must not be written through.
+/// A new, empty file at `path`; the read phase removed any file there. Something that
+/// appeared since (another writer in the database's directory) fails the restore rather
+/// than be written through.
 fn create(path: &Path) -> io::Result<File> {
-    match fs::remove_file(path) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-        _ => {}
-    }
-    File::create(path)
+    File::create_new(path)
 }
 
 /// Mode after the content (writing would clear set-id bits), mtime last.
