@@ -106,20 +106,26 @@ impl Dispatcher {
     /// Writes the final record of a job and ends its live record, unless `job_stop`
     /// ended it first: whoever removes the live record writes the final one.
     pub(super) fn finish(&self, seq: u64, outcome: &JobOutcome) {
-        let mut live = self.lock();
-        let Some(job) = live.get_mut(&seq) else {
-            return;
+        let record = {
+            let mut live = self.lock();
+            let Some(job) = live.get_mut(&seq) else {
+                return;
+            };
+            let record = &mut job.record;
+            record.state = JobState::Finished;
+            record.result_code = Some(outcome.code.number());
+            record.result_name = Some(outcome.code.name().into());
+            record.result_desc = Some(outcome.desc.clone());
+            record.output = outcome.output.clone();
+            record.revision = outcome.revision;
+            record.finished_ms = Some(now_ms());
+            record.clone()
         };
-        let record = &mut job.record;
-        record.state = JobState::Finished;
-        record.result_code = Some(outcome.code.number());
-        record.result_name = Some(outcome.code.name().into());
-        record.result_desc = Some(outcome.desc.clone());
-        record.output = outcome.output.clone();
-        record.revision = outcome.revision;
-        record.finished_ms = Some(now_ms());
-        self.persist(record);
-        live.remove(&seq);
+        // Written outside the lock every call takes, so concurrent calls (16 progress
+        // pollers) do not queue behind each other's catalogue write. The live entry, already
+        // finished, answers `job_info` until the record is on file.
+        self.persist(&record);
+        self.lock().remove(&seq);
     }
 
     /// The live record of a running job.
