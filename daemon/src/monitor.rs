@@ -15,6 +15,7 @@ use axum::routing::get;
 use confd_jobs::Dispatcher;
 use confd_jobs::stats;
 use confd_storage::records::{OperationKind, OperationState};
+use confd_storage::volume::s3_request_counts;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -134,6 +135,7 @@ fn render(state: &MonitorState) -> anyhow::Result<String> {
     register_volume_usage(&mut registry, &snapshot.volumes);
     register_job_calls(&mut registry, &state.dispatcher.counters);
     register_http(&mut registry, &state.http);
+    register_s3_requests(&mut registry);
     let mut text = String::new();
     encode(&mut text, &registry)?;
     Ok(text)
@@ -243,6 +245,20 @@ fn register_job_calls(registry: &mut Registry, counters: &stats::JobCounters) {
         "confd_jobs",
         "Job calls since the daemon started, by job and result",
         jobs,
+    );
+}
+
+fn register_s3_requests(registry: &mut Registry) {
+    let requests = Family::<Labels, Counter>::default();
+    for (kind, n) in s3_request_counts() {
+        requests
+            .get_or_create(&label(&[("request", kind.name())]))
+            .inc_by(n);
+    }
+    registry.register(
+        "confd_s3_requests",
+        "HTTP requests sent to S3 volumes since the daemon started, by kind (retries and listing pages included)",
+        requests,
     );
 }
 

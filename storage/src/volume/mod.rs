@@ -22,6 +22,7 @@ mod local_writer;
 mod open;
 mod s3;
 mod s3_probe;
+mod s3_requests;
 mod s3_url;
 mod s3_writer;
 
@@ -36,6 +37,7 @@ pub use key::{ObjectKey, Prefix};
 pub use local::LocalVolume;
 pub use open::{file_url_path, open, probe};
 pub use s3::S3Volume;
+pub use s3_requests::{S3Request, s3_request_counts};
 
 /// Size and name of one stored object.
 #[derive(Debug, Clone, PartialEq, Eq)]

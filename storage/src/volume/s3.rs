@@ -141,6 +141,7 @@ impl S3Volume {
             // `If-None-Match: *` on create-new PUTs (several daemons may share a bucket).
             .with_conditional_put(S3ConditionalPut::ETagMatch)
             .with_client_options(client)
+            .with_http_connector(super::s3_requests::CountingConnector)
             .with_retry(retry)
             .build()
             .map_err(|e| VolumeError::Unsupported(format!("S3 volume '{url}': {e}")))?;

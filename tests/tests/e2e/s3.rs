@@ -126,4 +126,16 @@ fn s3_volume_registers_backs_up_both_levels_and_restores_byte_for_byte() {
         hash1,
         "the level-1 restore from S3 differs from the data at level-1 time"
     );
+
+    // What the bucket was sent, as an operator's Prometheus sees it.
+    let metrics = stdout_ok(&d.curl(&[&format!("{}/metrics", d.metrics_url())]));
+    for kind in ["put", "get", "list"] {
+        let prefix = format!("confd_s3_requests_total{{request=\"{kind}\"}} ");
+        let n: u64 = metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(prefix.as_str()))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        assert!(n > 0, "no {kind} requests counted in:\n{metrics}");
+    }
 }
