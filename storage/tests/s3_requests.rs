@@ -5,6 +5,7 @@
 
 mod engine_support;
 #[path = "../../tests/src/s3_server.rs"]
+#[allow(dead_code)] // the kit's other helpers serve other binaries
 mod s3_server;
 
 use std::collections::HashMap;
