@@ -179,6 +179,14 @@ impl Cache {
         }
     }
 
+    /// `"cold cache"` or `"warm cache"`, for lines naming the policy of one run.
+    pub fn short(self) -> &'static str {
+        match self {
+            Self::Cold => "cold cache",
+            Self::Warm => "warm cache",
+        }
+    }
+
     /// Prepares a run that reads `inputs`: flushes dirty pages, then drops the cache or
     /// reads the inputs into it.
     pub fn prepare(self, inputs: &[&Path]) -> anyhow::Result<()> {

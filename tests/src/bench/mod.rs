@@ -4,6 +4,7 @@
 
 mod backup;
 mod big_file;
+mod ceilings;
 mod client;
 mod data;
 mod real_tree;
