@@ -7,6 +7,7 @@ mod big_file;
 mod ceilings;
 mod client;
 mod data;
+mod pollers;
 mod real_tree;
 mod restore;
 mod rss;
