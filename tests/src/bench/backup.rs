@@ -12,6 +12,7 @@ use serde_json::json;
 
 use super::ceilings::{Ceilings, Needs};
 use super::client::{Client, POLL_SECS, Timed};
+use super::cpu::{CpuTimes, Spent, describe};
 use super::data::{Cache, DataSet, dir_bytes, quote, time_sh};
 use super::pollers::{self, POLLERS, percentiles};
 use super::{DataKind, Selection, mb_s, restore, sets, verdict};
@@ -33,13 +34,19 @@ pub struct Sizes {
     pub big: u64,
 }
 
-/// The phases the polls saw, for the figure just printed.
-pub(super) fn detail(set: &str, t: &Timed) {
+/// The second line of a figure: the phases the polls saw, the poll latencies, and where
+/// the CPU time went (ours: the bench process, which runs the daemon; the reference: its
+/// pipeline's processes).
+pub(super) fn detail(set: &str, t: &Timed, ours: &Spent, reference: Option<&Spent>) {
     let (p50, p99, max) = percentiles(&t.poll_ms);
+    let reference = reference.map_or(String::new(), |r| {
+        format!(", reference {}", describe(r.children))
+    });
     println!(
-        "           [{set}] ours by phase (as polled): {}; its {} progress polls: p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms",
+        "           [{set}] ours by phase (as polled): {}; its {} progress polls: p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms; CPU: ours {}{reference}",
         t.phase_times(),
-        t.poll_ms.len()
+        t.poll_ms.len(),
+        describe(ours.own),
     );
 }
 
@@ -58,13 +65,15 @@ impl Bench {
         self.data.name
     }
 
-    fn backup(&self, volume: &str, level: u8) -> anyhow::Result<Timed> {
-        self.client.timed(
-            "db_backup_start",
-            json!({"db_name": DB, "backup_volume_name": volume, "level": level}),
-            DB,
-            "Backup",
-        )
+    fn backup(&self, volume: &str, level: u8) -> anyhow::Result<(Timed, Spent)> {
+        CpuTimes::measure(|| {
+            self.client.timed(
+                "db_backup_start",
+                json!({"db_name": DB, "backup_volume_name": volume, "level": level}),
+                DB,
+                "Backup",
+            )
+        })
     }
 
     pub fn vol_dir(&self, name: &str) -> PathBuf {
@@ -190,7 +199,7 @@ pub(super) fn against_ceiling(name: &str, ceiling: Option<f64>, ours: f64, targe
 fn level0(b: &Bench, ref_zst: &Path, with_reference: bool) -> anyhow::Result<Timed> {
     let data = &b.data;
     b.cache.prepare(&[&data.root])?;
-    let ours = b.backup(VOL_ZSTD, 0)?;
+    let (ours, ours_cpu) = b.backup(VOL_ZSTD, 0)?;
     let stored = dir_bytes(&b.vol_dir(VOL_ZSTD))?;
     let ours_line = format!(
         "{:.2} s = {:.0} MB/s, stored {:.3} GB ({:.2}x)",
@@ -204,7 +213,7 @@ fn level0(b: &Bench, ref_zst: &Path, with_reference: bool) -> anyhow::Result<Tim
             "backup   [{}] level-0 zstd-1 (needed by the figures asked for): ours {ours_line}",
             b.set()
         );
-        detail(b.set(), &ours);
+        detail(b.set(), &ours, &ours_cpu, None);
         return Ok(ours);
     }
     b.cache.prepare(&[&data.root])?;
@@ -213,7 +222,7 @@ fn level0(b: &Bench, ref_zst: &Path, with_reference: bool) -> anyhow::Result<Tim
         quote(&data.root),
         quote(ref_zst)
     );
-    let reference = time_sh(&pipeline)?;
+    let (reference, ref_cpu) = CpuTimes::measure(|| time_sh(&pipeline))?;
     let ref_size = std::fs::metadata(ref_zst)?.len();
     let read = b.ceilings.read.map_or(String::new(), |r| {
         format!(" | ours/read ceiling {:.2}x", r / ours.secs)
@@ -227,24 +236,24 @@ fn level0(b: &Bench, ref_zst: &Path, with_reference: bool) -> anyhow::Result<Tim
         verdict(reference / ours.secs, 1.5),
         against_ceiling("CPU", b.ceilings.cpu, ours.secs, 0.85),
     );
-    detail(b.set(), &ours);
+    detail(b.set(), &ours, &ours_cpu, Some(&ref_cpu));
     Ok(ours)
 }
 
 fn nocompression(b: &Bench) -> anyhow::Result<()> {
     let data = &b.data;
     b.cache.prepare(&[&data.root])?;
-    let ours = b.backup(VOL_RAW, 0)?;
+    let (ours, ours_cpu) = b.backup(VOL_RAW, 0)?;
     // With a warm cache the reference is the write ceiling's very measurement.
-    let reference = match (b.cache, b.ceilings.write) {
-        (Cache::Warm, Some(secs)) => secs,
+    let (reference, ref_cpu) = match (b.cache, b.ceilings.write) {
+        (Cache::Warm, Some(secs)) => (secs, None),
         _ => {
             let copy = b.scratch.join("ref_copy");
             b.cache.prepare(&[&data.root])?;
             let script = format!("cp -r {} {} && sync", quote(&data.root), quote(&copy));
-            let secs = time_sh(&script)?;
+            let (secs, cpu) = CpuTimes::measure(|| time_sh(&script))?;
             std::fs::remove_dir_all(&copy)?;
-            secs
+            (secs, Some(cpu))
         }
     };
     println!(
@@ -256,7 +265,7 @@ fn nocompression(b: &Bench) -> anyhow::Result<()> {
         mb_s(data.bytes, reference),
         verdict(reference / ours.secs, 1.0)
     );
-    detail(b.set(), &ours);
+    detail(b.set(), &ours, &ours_cpu, ref_cpu.as_ref());
     Ok(())
 }
 
@@ -264,7 +273,7 @@ fn incremental(b: &Bench, l0: &Timed) -> anyhow::Result<()> {
     let data = &b.data;
     let (files, bytes) = data.change_files(1.0)?;
     b.cache.prepare(&[&data.root])?;
-    let ours = b.backup(VOL_ZSTD, 1)?;
+    let (ours, ours_cpu) = b.backup(VOL_ZSTD, 1)?;
     println!(
         "incr     [{}] level-1 after rewriting {files} of {} files ({:.1} MB, {:.1} % of the bytes; new content, new mtime): ours {:.3} s = {:.0} MB/s scanned | level-0 of the same data {:.2} s | level-0/level-1 {}",
         b.set(),
@@ -276,7 +285,7 @@ fn incremental(b: &Bench, l0: &Timed) -> anyhow::Result<()> {
         l0.secs,
         verdict(l0.secs / ours.secs, 10.0)
     );
-    detail(b.set(), &ours);
+    detail(b.set(), &ours, &ours_cpu, None);
     Ok(())
 }
 
@@ -290,7 +299,8 @@ fn progress_under_load(b: &Bench) -> anyhow::Result<()> {
         DB,
         "Backup",
     );
-    let (ours, lat) = pollers::under_load(&b.client, &b.scratch, start)?;
+    let ((ours, lat), ours_cpu) =
+        CpuTimes::measure(|| pollers::under_load(&b.client, &b.scratch, start))?;
     let (p50, p99, max) = percentiles(&lat);
     println!(
         "progress [{}] {POLLERS} concurrent pollers: db_backup_progress during a level-0 zstd-1 backup ({:.2} s = {:.0} MB/s), {POLLERS} Python xmlrpc.client processes, each its own HTTPS keep-alive connection, polling every {:.0} ms beside the timing client: {} polls, p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms | target p99 < 5 ms: {}",
@@ -301,6 +311,6 @@ fn progress_under_load(b: &Bench) -> anyhow::Result<()> {
         lat.len(),
         met(p99 < 5.0)
     );
-    detail(b.set(), &ours);
+    detail(b.set(), &ours, &ours_cpu, None);
     Ok(())
 }

@@ -6,6 +6,7 @@ mod backup;
 mod big_file;
 mod ceilings;
 mod client;
+mod cpu;
 mod data;
 mod pollers;
 mod real_tree;

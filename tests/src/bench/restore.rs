@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use serde_json::{Value, json};
 
 use super::backup::{Bench, DB, VOL_ZSTD, against_ceiling, detail};
+use super::cpu::CpuTimes;
 use super::data::{quote, time_sh};
 use super::{mb_s, verdict};
 
@@ -47,12 +48,14 @@ pub(super) fn restore(b: &Bench, ref_zst: &Path) -> anyhow::Result<f64> {
                "data_path": target.display().to_string()}),
     )?;
     b.cache.prepare(&[&b.vol_dir(VOL_ZSTD)])?;
-    let ours = b.client.timed(
-        "db_restore",
-        json!({"db_name": RESTORED, "backup_id": id, "restore_type": "blocking"}),
-        RESTORED,
-        "Restore",
-    )?;
+    let (ours, ours_cpu) = CpuTimes::measure(|| {
+        b.client.timed(
+            "db_restore",
+            json!({"db_name": RESTORED, "backup_id": id, "restore_type": "blocking"}),
+            RESTORED,
+            "Restore",
+        )
+    })?;
     let ref_dest = b.scratch.join("ref_restored");
     std::fs::create_dir_all(&ref_dest)?;
     b.cache.prepare(&[ref_zst])?;
@@ -61,7 +64,7 @@ pub(super) fn restore(b: &Bench, ref_zst: &Path) -> anyhow::Result<f64> {
         quote(ref_zst),
         quote(&ref_dest)
     );
-    let reference = time_sh(&script)?;
+    let (reference, ref_cpu) = CpuTimes::measure(|| time_sh(&script))?;
     // Both trees must be the data at level-0 time; checked after the clocks stopped.
     let same = std::process::Command::new("diff")
         .args(["-r", "-q"])
@@ -84,7 +87,7 @@ pub(super) fn restore(b: &Bench, ref_zst: &Path) -> anyhow::Result<f64> {
         verdict(reference / ours.secs, 1.5),
         against_ceiling("write", b.ceilings.write, ours.secs, 0.85),
     );
-    detail(b.set(), &ours);
+    detail(b.set(), &ours, &ours_cpu, Some(&ref_cpu));
     Ok(ours.secs)
 }
 
@@ -93,12 +96,14 @@ pub(super) fn verify(b: &Bench, restore_secs: f64) -> anyhow::Result<()> {
     let data = &b.data;
     let id = level0_id(b)?;
     b.cache.prepare(&[&b.vol_dir(VOL_ZSTD)])?;
-    let ours = b.client.timed(
-        "db_backup_verify",
-        json!({"db_name": DB, "backup_id": id}),
-        DB,
-        "Verify",
-    )?;
+    let (ours, ours_cpu) = CpuTimes::measure(|| {
+        b.client.timed(
+            "db_backup_verify",
+            json!({"db_name": DB, "backup_id": id}),
+            DB,
+            "Verify",
+        )
+    })?;
     println!(
         "verify   [{}] level-0 zstd-1, every chunk BLAKE3-verified, nothing written: ours {:.2} s = {:.0} MB/s | restore of the same backup in this run {restore_secs:.2} s = {:.0} MB/s | verify/restore speed {}",
         b.set(),
@@ -107,7 +112,7 @@ pub(super) fn verify(b: &Bench, restore_secs: f64) -> anyhow::Result<()> {
         mb_s(data.bytes, restore_secs),
         verdict(restore_secs / ours.secs, 1.0)
     );
-    detail(b.set(), &ours);
+    detail(b.set(), &ours, &ours_cpu, None);
     Ok(())
 }
 
