@@ -1,7 +1,8 @@
 //! What the machine can do at best on a data set, measured in the same run on the same
 //! data as the figures, so a figure can be read as a fraction of what was possible:
 //! the CPU work of a backup with no I/O at all, writing the set with `cp -r`, and reading
-//! it with `cat`.
+//! it with `cat`. Each is the best of [`RUNS`] runs: a ceiling is what the machine can
+//! do, and on a shared disk one run alone came out at half that.
 
 use std::fs::File;
 use std::io::Read as _;
@@ -14,6 +15,18 @@ use confd_storage::archive::CHUNK_SIZE;
 
 use super::data::{Cache, DataSet, quote, time_sh};
 use super::mb_s;
+
+/// Runs per ceiling; the fastest counts.
+const RUNS: usize = 2;
+
+/// The fastest of [`RUNS`] calls of `run` (seconds).
+fn best(mut run: impl FnMut() -> anyhow::Result<f64>) -> anyhow::Result<f64> {
+    let mut fastest = f64::INFINITY;
+    for _ in 0..RUNS {
+        fastest = fastest.min(run()?);
+    }
+    Ok(fastest)
+}
 
 /// Which ceilings the selected figures compare with.
 #[derive(Debug, Clone, Copy)]
@@ -48,7 +61,7 @@ impl Ceilings {
             let level = zstd_level();
             let (secs, chunks, packed) = cpu(data, level)?;
             parts.push(format!(
-                "CPU: BLAKE3 + zstd-{level} of the {chunks} chunks (<= {} MiB, cut per file like the engine) in memory, {} threads: {secs:.2} s = {:.0} MB/s, {:.2}x",
+                "CPU: BLAKE3 + zstd-{level} of the {chunks} chunks (<= {} MiB, cut per file like the engine) in memory, {} threads, best of {RUNS}: {secs:.2} s = {:.0} MB/s, {:.2}x",
                 CHUNK_SIZE >> 20,
                 threads(),
                 mb_s(data.bytes, secs),
@@ -57,25 +70,28 @@ impl Ceilings {
             out.cpu = Some(secs);
         }
         if needs.write {
-            let secs = write(data, scratch)?;
+            let secs = best(|| write(data, scratch))?;
             parts.push(format!(
-                "write: `cp -r DIR DEST && sync`, source in the page cache: {secs:.2} s = {:.0} MB/s",
+                "write: `cp -r DIR DEST && sync`, source in the page cache, best of {RUNS}: {secs:.2} s = {:.0} MB/s",
                 mb_s(data.bytes, secs)
             ));
             out.write = Some(secs);
         }
         if needs.read {
-            cache.prepare(&[&data.root])?;
-            let secs = time_sh(&format!(
+            let script = format!(
                 "find {} -type f -print0 | xargs -0 cat > /dev/null",
                 quote(&data.root)
-            ))?;
+            );
+            let secs = best(|| {
+                cache.prepare(&[&data.root])?;
+                time_sh(&script)
+            })?;
             let how = match cache {
                 Cache::Cold => "cold cache",
                 Cache::Warm => "from the page cache (cannot drop it here)",
             };
             parts.push(format!(
-                "read: `find DIR -type f -print0 | xargs -0 cat > /dev/null`, {how}: {secs:.2} s = {:.0} MB/s",
+                "read: `find DIR -type f -print0 | xargs -0 cat > /dev/null`, {how}, best of {RUNS}: {secs:.2} s = {:.0} MB/s",
                 mb_s(data.bytes, secs)
             ));
             out.read = Some(secs);
@@ -114,21 +130,25 @@ pub fn write(data: &DataSet, scratch: &Path) -> anyhow::Result<f64> {
 /// (seconds, chunks, compressed bytes); the chunks are freed before returning.
 fn cpu(data: &DataSet, level: i32) -> anyhow::Result<(f64, usize, u64)> {
     let chunks = read_chunks(data)?;
-    let next = AtomicUsize::new(0);
-    let start = Instant::now();
-    let packed = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads())
-            .map(|_| scope.spawn(|| hash_and_compress(&chunks, &next, level)))
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| {
-                w.join()
-                    .map_err(|_| anyhow::anyhow!("ceiling thread panicked"))?
-            })
-            .sum::<anyhow::Result<u64>>()
+    let mut packed = 0;
+    let secs = best(|| {
+        let next = AtomicUsize::new(0);
+        let start = Instant::now();
+        packed = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads())
+                .map(|_| scope.spawn(|| hash_and_compress(&chunks, &next, level)))
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| {
+                    w.join()
+                        .map_err(|_| anyhow::anyhow!("ceiling thread panicked"))?
+                })
+                .sum::<anyhow::Result<u64>>()
+        })?;
+        Ok(start.elapsed().as_secs_f64())
     })?;
-    Ok((start.elapsed().as_secs_f64(), chunks.len(), packed))
+    Ok((secs, chunks.len(), packed))
 }
 
 fn hash_and_compress(chunks: &[Vec<u8>], next: &AtomicUsize, level: i32) -> anyhow::Result<u64> {
