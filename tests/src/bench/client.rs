@@ -76,14 +76,22 @@ impl Client {
         }
     }
 
-    fn python(&self, code: &str, args: &Value) -> anyhow::Result<Value> {
-        let out = Command::new("python3")
-            .arg("-c")
+    /// `python3` running `code` after the prelude, connected to this daemon, with `args`
+    /// as `ARGS`.
+    pub fn command(&self, code: &str, args: &Value) -> Command {
+        let mut cmd = Command::new("python3");
+        cmd.arg("-c")
             .arg(format!("{}{ARGS}{code}", crate::PYTHON_PRELUDE))
             .env("CONFD_URL", &self.url)
             .env("CONFD_USER", &self.user)
             .env("CONFD_PASSWORD", &self.password)
-            .env("BENCH_ARGS", args.to_string())
+            .env("BENCH_ARGS", args.to_string());
+        cmd
+    }
+
+    fn python(&self, code: &str, args: &Value) -> anyhow::Result<Value> {
+        let out = self
+            .command(code, args)
             .output()
             .context("running python3")?;
         if !out.status.success() {

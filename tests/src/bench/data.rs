@@ -14,6 +14,8 @@ pub const SEED: u64 = 0x00C0_FFEE;
 /// Generated node directories and what they hold.
 #[derive(Debug, Clone)]
 pub struct DataSet {
+    /// Name of the set, printed on each of its lines.
+    pub name: &'static str,
     /// Directory holding `node_0 .. node_<n-1>`.
     pub root: PathBuf,
     /// Node count.
@@ -31,12 +33,13 @@ impl DataSet {
     pub fn generate(root: &Path, nodes: usize, per_node: u64) -> anyhow::Result<Self> {
         let dirs: Vec<PathBuf> = (0..nodes).map(|k| root.join(format!("node_{k}"))).collect();
         confd_storage::datagen::generate(&dirs, per_node, SEED)?;
-        Self::measure(root, nodes)
+        Self::measure("mixed", root, nodes)
     }
 
     /// Counts what is under `root`.
-    pub fn measure(root: &Path, nodes: usize) -> anyhow::Result<Self> {
+    pub fn measure(name: &'static str, root: &Path, nodes: usize) -> anyhow::Result<Self> {
         let mut set = Self {
+            name,
             root: root.to_path_buf(),
             nodes,
             bytes: 0,
@@ -66,8 +69,9 @@ impl DataSet {
         Ok(files)
     }
 
-    /// Estimated zstd-1 compression ratio: up to four 1 MiB samples per file, weighted by
-    /// file size.
+    /// Estimated zstd-1 compression ratio: 1 MiB samples per file (four, or one per 64 MiB
+    /// of a larger file, so a file mixing text and random parts is sampled across both),
+    /// weighted by file size.
     pub fn compressibility(&self) -> anyhow::Result<f64> {
         const SAMPLE: u64 = 1 << 20;
         let (mut raw, mut packed) = (0f64, 0f64);
@@ -76,7 +80,7 @@ impl DataSet {
                 continue;
             }
             let mut f = fs::File::open(&path).with_context(|| path.display().to_string())?;
-            let samples = len.div_ceil(SAMPLE).min(4);
+            let samples = len.div_ceil(SAMPLE).min((len >> 26).max(4));
             let (mut s_raw, mut s_packed) = (0usize, 0usize);
             for i in 0..samples {
                 let offset = (len - len.min(SAMPLE)) * i / samples.max(2).saturating_sub(1);
@@ -172,6 +176,14 @@ impl Cache {
             Self::Warm => {
                 "warm: page cache cannot be dropped here, inputs read once before every run, ours and reference alike"
             }
+        }
+    }
+
+    /// `"cold cache"` or `"warm cache"`, for lines naming the policy of one run.
+    pub fn short(self) -> &'static str {
+        match self {
+            Self::Cold => "cold cache",
+            Self::Warm => "warm cache",
         }
     }
 

@@ -3,14 +3,29 @@
 //! directory) and prints one line per figure, beside its reference where there is one.
 
 mod backup;
+mod big_file;
+mod ceilings;
 mod client;
+mod cpu;
 mod data;
+mod pollers;
+mod real_tree;
+mod restore;
 mod rss;
+mod sets;
 mod xmlrpc;
 
 use anyhow::{Context as _, bail};
 
-const USAGE: &str = "usage: bench [--only xmlrpc|backup|restore|verify|incremental|progress|rss|nocompression[,...]] [--size SIZE (default 1GiB)] [--rss-size SIZE (default 4GiB)] [--nodes N (default 4)]";
+const USAGE: &str = "usage: bench [--only xmlrpc|backup|restore|verify|incremental|progress|rss|nocompression[,...]]
+             [--data mixed|real|big|both[,...] (default both = mixed,real)]
+             [--size SIZE (default 1GiB)] [--big-size SIZE (default 2GiB)]
+             [--rss-size SIZE (default 4GiB)] [--nodes N (default 4)]
+data sets (each backup/restore figure runs on each one asked for):
+  mixed  storage::datagen: CSV text and random blocks, --size bytes over --nodes nodes
+  real   files sampled from /usr/lib, /usr/share, /usr/bin (80 % of --size) plus random
+         blobs of 1-64 MiB (20 %), over --nodes nodes
+  big    one node holding one file of --big-size bytes, half CSV text, half random";
 
 /// Which figures to run.
 #[derive(Debug, Clone, Default)]
@@ -65,6 +80,46 @@ impl Selection {
     }
 }
 
+/// A data set the backup and restore figures run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataKind {
+    /// `storage::datagen`'s mixed text and random data.
+    Mixed,
+    /// Files copied from `/usr` plus random blobs.
+    Real,
+    /// One node with one large file.
+    Big,
+}
+
+impl DataKind {
+    /// The name printed on every line of the set's figures.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Mixed => "mixed",
+            Self::Real => "real",
+            Self::Big => "big",
+        }
+    }
+}
+
+/// `--data a,b`: the sets in the order mixed, real, big, whatever order they were named in.
+fn data_arg(value: Option<&String>) -> anyhow::Result<Vec<DataKind>> {
+    let value = value.with_context(|| format!("--data needs a value\n{USAGE}"))?;
+    let mut kinds = Vec::new();
+    for name in value.split(',') {
+        match name.trim() {
+            "mixed" => kinds.push(DataKind::Mixed),
+            "real" => kinds.push(DataKind::Real),
+            "big" => kinds.push(DataKind::Big),
+            "both" => kinds.extend([DataKind::Mixed, DataKind::Real]),
+            other => bail!("unknown data set '{other}'\n{USAGE}"),
+        }
+    }
+    kinds.sort_by_key(|k| *k as u8);
+    kinds.dedup();
+    Ok(kinds)
+}
+
 /// MB/s (10^6 bytes per second).
 fn mb_s(bytes: u64, secs: f64) -> f64 {
     bytes as f64 / 1e6 / secs.max(1e-9)
@@ -89,6 +144,8 @@ fn size_arg(value: Option<&String>, flag: &str) -> anyhow::Result<u64> {
 pub fn main(args: Vec<String>) -> anyhow::Result<()> {
     let mut only: Option<Selection> = None;
     let (mut size, mut rss_size, mut nodes) = (1u64 << 30, 4u64 << 30, 4usize);
+    let mut big = 2u64 << 30;
+    let mut kinds = vec![DataKind::Mixed, DataKind::Real];
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -103,6 +160,8 @@ pub fn main(args: Vec<String>) -> anyhow::Result<()> {
             }
             "--size" => size = size_arg(it.next(), "--size")?,
             "--rss-size" => rss_size = size_arg(it.next(), "--rss-size")?,
+            "--big-size" => big = size_arg(it.next(), "--big-size")?,
+            "--data" => kinds = data_arg(it.next())?,
             "--nodes" => {
                 nodes = it
                     .next()
@@ -131,7 +190,12 @@ pub fn main(args: Vec<String>) -> anyhow::Result<()> {
         xmlrpc::calls_per_second(5_000)?;
     }
     if sel.any_backup() {
-        backup::run(&sel, backup::Sizes { total: size, nodes })?;
+        let sizes = backup::Sizes {
+            total: size,
+            nodes,
+            big,
+        };
+        backup::run(&sel, sizes, &kinds)?;
     }
     if sel.rss {
         rss::peak_rss(rss_size, nodes)?;

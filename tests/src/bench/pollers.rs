@@ -1,0 +1,131 @@
+//! `db_backup_progress` latency while many clients watch one backup: 16 Python
+//! `xmlrpc.client` processes, each with its own HTTPS keep-alive connection, poll every
+//! 10 ms during a level-0 backup, as a monitoring wall of scripts would. Processes rather
+//! than threads of one interpreter, so the GIL does not add to the latencies measured.
+
+use std::io::{BufRead as _, BufReader, Read as _};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Stdio};
+
+use anyhow::{Context as _, bail};
+use serde_json::{Value, json};
+
+use super::client::{Client, POLL_SECS, Timed};
+
+/// Concurrent pollers of the loaded figure.
+pub const POLLERS: usize = 16;
+
+/// Polls until the stop file exists; only answers that show the operation running count,
+/// so the time before the start call and after the end is not measured.
+const POLLER: &str = "db, stop = ARGS['db'], ARGS['stop']\n\
+    proxy.job_exec('db_list')  # connection up before the clock starts\n\
+    print('ready', flush=True)\n\
+    lat = []\n\
+    while not os.path.exists(stop):\n\
+    \x20   t = time.perf_counter()\n\
+    \x20   c = proxy.job_exec('db_backup_progress', {'params': {'db_name': db}})['result_output']['Comment']\n\
+    \x20   ms = (time.perf_counter() - t) * 1e3\n\
+    \x20   if c.endswith(' has been started') or c.endswith(' is active'): lat.append(ms)\n\
+    \x20   time.sleep(ARGS['poll'])\n\
+    print(json.dumps(lat))\n";
+
+/// Percentiles of latencies in ms: (p50, p99, max).
+pub fn percentiles(ms: &[f64]) -> (f64, f64, f64) {
+    let mut v = ms.to_vec();
+    v.sort_by(f64::total_cmp);
+    let at = |q: f64| v.get(((v.len() as f64 * q) as usize).min(v.len().saturating_sub(1)));
+    (
+        at(0.5).copied().unwrap_or(0.0),
+        at(0.99).copied().unwrap_or(0.0),
+        v.last().copied().unwrap_or(0.0),
+    )
+}
+
+/// The running pollers; dropping them stops them (stop file, then kill of any that did
+/// not end) so an error on the way leaves no process behind.
+struct Pollers {
+    stop: PathBuf,
+    children: Vec<(Child, BufReader<ChildStdout>)>,
+}
+
+impl Pollers {
+    fn start(client: &Client, db: &str, stop: &Path) -> anyhow::Result<Self> {
+        let args = json!({"db": db, "stop": stop.display().to_string(), "poll": POLL_SECS});
+        let mut pollers = Self {
+            stop: stop.to_path_buf(),
+            children: Vec::new(),
+        };
+        for _ in 0..POLLERS {
+            let mut child = client
+                .command(POLLER, &args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .context("starting a python3 poller")?;
+            let stdout = child.stdout.take().context("no stdout pipe")?;
+            pollers.children.push((child, BufReader::new(stdout)));
+        }
+        // All connected before the backup starts, so their start-up does not load it.
+        for (_, out) in &mut pollers.children {
+            let mut line = String::new();
+            out.read_line(&mut line)?;
+            if line.trim() != "ready" {
+                bail!(
+                    "a python3 poller failed to connect (said '{}')",
+                    line.trim()
+                );
+            }
+        }
+        Ok(pollers)
+    }
+
+    /// Stops the pollers and returns every latency they measured.
+    fn finish(mut self) -> anyhow::Result<Vec<f64>> {
+        std::fs::write(&self.stop, b"")?;
+        let mut all = Vec::new();
+        for (child, out) in &mut self.children {
+            let mut text = String::new();
+            out.read_to_string(&mut text)?;
+            let status = child.wait()?;
+            if !status.success() {
+                bail!("a python3 poller failed ({status})");
+            }
+            let lat: Value = serde_json::from_str(text.trim())
+                .with_context(|| format!("unexpected output of a poller: {text}"))?;
+            all.extend(
+                lat.as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_f64),
+            );
+        }
+        self.children.clear();
+        Ok(all)
+    }
+}
+
+impl Drop for Pollers {
+    fn drop(&mut self) {
+        let _ = std::fs::write(&self.stop, b"");
+        for (child, _) in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Runs `job` (timed as [`Client::timed`]) while [`POLLERS`] pollers watch `db`. Returns
+/// the timed run and the pollers' latencies.
+pub fn under_load(
+    client: &Client,
+    scratch: &Path,
+    (job, params, db, word): (&str, Value, &str, &str),
+) -> anyhow::Result<(Timed, Vec<f64>)> {
+    let stop = scratch.join("pollers.stop");
+    let pollers = Pollers::start(client, db, &stop)?;
+    let timed = client.timed(job, params, db, word)?;
+    let lat = pollers.finish()?;
+    std::fs::remove_file(&stop).with_context(|| stop.display().to_string())?;
+    Ok((timed, lat))
+}

@@ -1,0 +1,126 @@
+//! Restore and verify figures: `db_restore` of the level-0 backup into a second database
+//! beside `zstd -d | tar -x` of the reference archive and the write ceiling, then
+//! `db_backup_verify` of the same backup beside that restore.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use serde_json::{Value, json};
+
+use super::backup::{Bench, DB, VOL_ZSTD, against_ceiling, detail};
+use super::cpu::CpuTimes;
+use super::data::{quote, time_sh};
+use super::{mb_s, verdict};
+
+const RESTORED: &str = "BENCH_RESTORED";
+
+/// The ID of the level-0 backup on the zstd volume.
+fn level0_id(b: &Bench) -> anyhow::Result<String> {
+    let list = b.client.call("db_backup_list", json!({"db_name": DB}))?;
+    let id = list
+        .as_array()
+        .and_then(|l| {
+            l.iter().find(|e| {
+                e.get("level").and_then(Value::as_u64) == Some(0)
+                    && e.get("volume").and_then(Value::as_str) == Some(VOL_ZSTD)
+            })
+        })
+        .and_then(|e| e.get("id").and_then(Value::as_str))
+        .with_context(|| format!("no level-0 backup on {VOL_ZSTD} in {list}"))?
+        .to_owned();
+    Ok(id)
+}
+
+fn target(b: &Bench) -> PathBuf {
+    b.scratch.join("restored")
+}
+
+/// Restores the level-0 backup; returns our seconds. The reference archive is removed
+/// afterwards, nothing later needs it.
+pub(super) fn restore(b: &Bench, ref_zst: &Path) -> anyhow::Result<f64> {
+    let data = &b.data;
+    let id = level0_id(b)?;
+    let target = target(b);
+    std::fs::create_dir_all(&target)?;
+    b.client.call(
+        "db_create",
+        json!({"db_name": RESTORED, "nodes": data.nodes, "auto_start": false,
+               "data_path": target.display().to_string()}),
+    )?;
+    b.cache.prepare(&[&b.vol_dir(VOL_ZSTD)])?;
+    let (ours, ours_cpu) = CpuTimes::measure(|| {
+        b.client.timed(
+            "db_restore",
+            json!({"db_name": RESTORED, "backup_id": id, "restore_type": "blocking"}),
+            RESTORED,
+            "Restore",
+        )
+    })?;
+    let ref_dest = b.scratch.join("ref_restored");
+    std::fs::create_dir_all(&ref_dest)?;
+    b.cache.prepare(&[ref_zst])?;
+    let script = format!(
+        "zstd -q -d < {} | tar -xf - -C {} && sync",
+        quote(ref_zst),
+        quote(&ref_dest)
+    );
+    let (reference, ref_cpu) = CpuTimes::measure(|| time_sh(&script))?;
+    // Both trees must be the data at level-0 time; checked after the clocks stopped.
+    let same = std::process::Command::new("diff")
+        .args(["-r", "-q"])
+        .arg(&target)
+        .arg(&ref_dest)
+        .output()?;
+    let check = if same.status.success() {
+        "byte-for-byte equal to the reference's tree (diff -r)"
+    } else {
+        "DIFFERS from the reference's tree (diff -r)"
+    };
+    std::fs::remove_dir_all(&ref_dest)?;
+    std::fs::remove_file(ref_zst)?;
+    println!(
+        "restore  [{}] level-0 zstd-1, every chunk BLAKE3-verified: ours {:.2} s = {:.0} MB/s | `zstd -d < FILE | tar -xf - -C DEST && sync` {reference:.2} s = {:.0} MB/s | ours/reference {}{} | {check}",
+        b.set(),
+        ours.secs,
+        mb_s(data.bytes, ours.secs),
+        mb_s(data.bytes, reference),
+        verdict(reference / ours.secs, 1.5),
+        against_ceiling("write", b.ceilings.write, ours.secs, 0.85),
+    );
+    detail(b.set(), &ours, &ours_cpu, Some(&ref_cpu));
+    Ok(ours.secs)
+}
+
+/// Verifies the level-0 backup the restore just read, from a cold cache like it.
+pub(super) fn verify(b: &Bench, restore_secs: f64) -> anyhow::Result<()> {
+    let data = &b.data;
+    let id = level0_id(b)?;
+    b.cache.prepare(&[&b.vol_dir(VOL_ZSTD)])?;
+    let (ours, ours_cpu) = CpuTimes::measure(|| {
+        b.client.timed(
+            "db_backup_verify",
+            json!({"db_name": DB, "backup_id": id}),
+            DB,
+            "Verify",
+        )
+    })?;
+    println!(
+        "verify   [{}] level-0 zstd-1, every chunk BLAKE3-verified, nothing written: ours {:.2} s = {:.0} MB/s | restore of the same backup in this run {restore_secs:.2} s = {:.0} MB/s | verify/restore speed {}",
+        b.set(),
+        ours.secs,
+        mb_s(data.bytes, ours.secs),
+        mb_s(data.bytes, restore_secs),
+        verdict(restore_secs / ours.secs, 1.0)
+    );
+    detail(b.set(), &ours, &ours_cpu, None);
+    Ok(())
+}
+
+/// Frees the restored copy once the figures that read it are done.
+pub(super) fn remove_restored(b: &Bench) -> anyhow::Result<()> {
+    let target = target(b);
+    if target.exists() {
+        std::fs::remove_dir_all(&target).with_context(|| target.display().to_string())?;
+    }
+    Ok(())
+}
