@@ -13,7 +13,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, Permissions};
 use std::io;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -211,20 +211,38 @@ fn prepare(m: &Manifest, dir: &Path, cancel: &CancellationToken) -> EngineResult
     }
     for e in m.entries.iter().filter(|e| e.kind == EntryKind::Dir) {
         let path = dir.join(e.rel_path());
-        match fs::create_dir(&path) {
-            Err(err) if err.kind() != io::ErrorKind::AlreadyExists => {
-                return Err(EngineError::io(&path)(err));
+        // Writable while we fill it (a umask never takes the owner's bits); the real mode
+        // is applied in `finish_node`. Only a directory that was there needs a chmod.
+        match fs::DirBuilder::new().mode(e.mode | 0o700).create(&path) {
+            Ok(()) => {}
+            Err(err) if err.kind() == io::ErrorKind::AlreadyExists => {
+                fs::set_permissions(&path, Permissions::from_mode(e.mode | 0o700))
+                    .map_err(EngineError::io(&path))?;
             }
-            _ => {}
+            Err(err) => return Err(EngineError::io(&path)(err)),
         }
-        // Writable while we fill it; the real mode is applied in `finish_node`.
-        fs::set_permissions(&path, Permissions::from_mode(e.mode | 0o700))
-            .map_err(EngineError::io(&path))?;
     }
     for path in rewritten {
         remove_any(&path, false).map_err(EngineError::io(&path))?;
     }
     Ok(removed)
+}
+
+/// Sets the mtime of `path` and leaves its atime, by path: `filetime::set_file_mtime`
+/// opens the file first, one more system call per directory.
+fn set_mtime(path: &Path, ns: i64) -> io::Result<()> {
+    let times = rustix::fs::Timestamps {
+        last_access: rustix::fs::Timespec {
+            tv_sec: 0,
+            tv_nsec: rustix::fs::UTIME_OMIT,
+        },
+        last_modification: rustix::fs::Timespec {
+            tv_sec: ns.div_euclid(1_000_000_000),
+            tv_nsec: ns.rem_euclid(1_000_000_000),
+        },
+    };
+    rustix::fs::utimensat(rustix::fs::CWD, path, &times, rustix::fs::AtFlags::empty())
+        .map_err(io::Error::from)
 }
 
 fn file_time(ns: i64) -> FileTime {
@@ -277,7 +295,7 @@ fn finish_node(m: &Manifest, dir: &Path, cancel: &CancellationToken) -> EngineRe
         let path = dir.join(e.rel_path());
         fs::set_permissions(&path, Permissions::from_mode(e.mode))
             .map_err(EngineError::io(&path))?;
-        filetime::set_file_mtime(&path, file_time(e.mtime_ns)).map_err(EngineError::io(&path))?;
+        set_mtime(&path, e.mtime_ns).map_err(EngineError::io(&path))?;
     }
     Ok(node)
 }
