@@ -11,6 +11,7 @@ pub mod connections;
 pub mod limits;
 pub mod monitor;
 pub mod rest;
+pub mod runtime;
 pub mod setup;
 pub mod tls;
 pub mod xmlrpc;

@@ -8,11 +8,7 @@ use confd_daemon::config::{Args, Config, LogFormat};
 fn main() -> anyhow::Result<()> {
     let config = Config::from_args(Args::parse())?;
     init_logging(config.log_format);
-    let mut runtime = tokio::runtime::Builder::new_multi_thread();
-    if let Some(threads) = config.worker_threads {
-        runtime.worker_threads(threads);
-    }
-    runtime.enable_all().build()?.block_on(serve(config))
+    confd_daemon::runtime::build(config.worker_threads)?.block_on(serve(config))
 }
 
 fn init_logging(format: LogFormat) {

@@ -73,11 +73,8 @@ impl TestDaemon {
         let (ready_tx, ready_rx) = mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("tokio runtime");
+            // The daemon's own runtime, so the bench measures what `confd` runs.
+            let runtime = confd_daemon::runtime::build(Some(2)).expect("tokio runtime");
             runtime.block_on(async move {
                 match confd_daemon::start(config).await {
                     Ok(daemon) => {

@@ -14,6 +14,7 @@ mod pollers;
 mod real_tree;
 mod restore;
 mod rss;
+mod server_latency;
 mod sets;
 mod xmlrpc;
 
