@@ -23,7 +23,8 @@ use bytes::Bytes;
 use tokio_util::sync::CancellationToken;
 
 use super::backup_check::{totals, validate};
-use super::backup_node::{FileToRead, NodeStats, NodeWrite, write_node};
+use super::backup_node::{NodeStats, NodeWrite, write_node};
+use super::backup_read::FileToRead;
 use super::error::{EngineError, EngineResult};
 use super::load::load_manifests;
 use super::pipeline::default_workers;
@@ -314,7 +315,8 @@ async fn scan_nodes(plan: &BackupPlan, cancel: &CancellationToken) -> EngineResu
 }
 
 /// Step 2: the data object of every node, one node after the other; each node's entries
-/// get the refs of the chunks written for them.
+/// get the refs of the chunks written for them. A node's data object is made durable
+/// (its last flush, which may wait for the disk) while the next node is read.
 async fn write_data(
     volume: &dyn ArchiveVolume,
     plan: &BackupPlan,
@@ -325,6 +327,7 @@ async fn write_data(
 ) -> EngineResult<Vec<NodeStats>> {
     let workers = plan.threads.unwrap_or_else(default_workers).max(1);
     let mut stats = Vec::with_capacity(nodes.len());
+    let mut finishing: Option<Finishing> = None;
     for (k, node) in nodes.iter_mut().enumerate() {
         let job = NodeWrite {
             bid: plan.bid,
@@ -338,9 +341,46 @@ async fn write_data(
             cancel,
         };
         let files = std::mem::take(&mut node.files);
-        stats.push(write_node(volume, &job, files, &mut node.entries).await?);
+        // Both run to the end even when one fails, so no write is left running.
+        let (finished, written) = futures::join!(
+            finish(finishing.take()),
+            write_node(volume, &job, files, &mut node.entries)
+        );
+        let finished = finished.map(|size| store_size(&mut stats, size));
+        match (finished, written) {
+            (Ok(()), Ok((s, writer))) => {
+                stats.push(s);
+                finishing = Some(writer.finish());
+            }
+            (Err(e), Ok((_, writer))) => {
+                if let Err(ae) = writer.abort().await {
+                    tracing::warn!(error = %ae, "could not discard partial data object");
+                }
+                return Err(e);
+            }
+            (_, Err(e)) => return Err(e),
+        }
     }
+    let size = finish(finishing).await?;
+    store_size(&mut stats, size);
     Ok(stats)
+}
+
+/// A data object being made durable; its size once done.
+type Finishing = futures::future::BoxFuture<'static, crate::volume::VolumeResult<u64>>;
+
+async fn finish(finishing: Option<Finishing>) -> EngineResult<Option<u64>> {
+    match finishing {
+        Some(f) => Ok(Some(f.await?)),
+        None => Ok(None),
+    }
+}
+
+/// Records the size of the last node's data object, once it is durable.
+fn store_size(stats: &mut [NodeStats], size: Option<u64>) {
+    if let (Some(size), Some(last)) = (size, stats.last_mut()) {
+        last.data_size = size;
+    }
 }
 
 /// Step 3: the manifest of every node, with what the status marker records about it.

@@ -19,6 +19,7 @@
 mod backup;
 mod backup_check;
 mod backup_node;
+mod backup_read;
 mod claim;
 mod error;
 mod load;
