@@ -300,18 +300,38 @@ async fn run(
 }
 
 /// Step 1: scans every node directory (blocking file-system work, off the runtime's
-/// threads) and decides per file whether it must be read.
+/// threads, all nodes at once) and decides per file whether it must be read.
 async fn scan_nodes(plan: &BackupPlan, cancel: &CancellationToken) -> EngineResult<Vec<NodePlan>> {
+    // The first failure stops the other scans, but each is awaited: none outlives the call.
+    let stop = cancel.child_token();
+    let scans: Vec<_> = plan
+        .nodes
+        .iter()
+        .map(|dir| {
+            let (dir, token) = (dir.clone(), stop.clone());
+            tokio::task::spawn_blocking(move || scan(&dir, &token))
+        })
+        .collect();
     let mut nodes = Vec::with_capacity(plan.nodes.len());
-    for (k, dir) in plan.nodes.iter().enumerate() {
-        let (dir, token) = (dir.clone(), cancel.clone());
-        let entries = tokio::task::spawn_blocking(move || scan(&dir, &token))
+    let mut first_err = None;
+    for (k, task) in scans.into_iter().enumerate() {
+        let scanned = task
             .await
-            .map_err(|e| EngineError::Internal(format!("scan task: {e}")))??;
-        let base = plan.base.as_ref().map(|b| &b.manifests[k]);
-        nodes.push(plan_node(entries, base, plan.full_read));
+            .map_err(|e| EngineError::Internal(format!("scan task: {e}")))
+            .and_then(|r| r);
+        match scanned {
+            Ok(entries) if first_err.is_none() => {
+                let base = plan.base.as_ref().map(|b| &b.manifests[k]);
+                nodes.push(plan_node(entries, base, plan.full_read));
+            }
+            Ok(_) => {}
+            Err(e) => {
+                stop.cancel();
+                first_err.get_or_insert(e);
+            }
+        }
     }
-    Ok(nodes)
+    first_err.map_or(Ok(nodes), Err)
 }
 
 /// Step 2: the data object of every node, one node after the other; each node's entries
