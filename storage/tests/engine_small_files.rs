@@ -20,14 +20,14 @@ use tokio_util::sync::CancellationToken;
 /// around the one-chunk boundary (where the reader hands over to the workers), empty
 /// files and duplicates within and across nodes.
 fn small_tree(root: &Path, seed: u64) {
-    for d in 0..12u64 {
+    for d in 0..8u64 {
         let dir = root.join(format!("dir_{d:02}/sub"));
         fs::create_dir_all(&dir).unwrap();
-        for f in 0..60u64 {
+        for f in 0..40u64 {
             let n = (seed * 7 + d * 131 + f * 977) % 20_000;
             let content = match f % 4 {
                 0 => text(n as usize / 30 + 1).into_bytes(),
-                1 => random_bytes(seed * 1000 + d * 60 + f, n as usize),
+                1 => random_bytes(seed * 1000 + d * 40 + f, n as usize),
                 2 => Vec::new(),
                 _ => b"the same in every node\n".to_vec(),
             };
@@ -53,8 +53,11 @@ async fn round_trip(threads: Option<usize>) {
     let mut plan = BackupPlan::full("DB1", 1, "202611251208", fx.nodes.clone());
     plan.threads = threads;
     let s = fx.run(&plan).await;
-    assert_eq!(s.marker.totals.files, 3 * (12 * 60 + 4));
-    assert!(s.marker.totals.chunks_reused > 0, "duplicates are stored once");
+    assert_eq!(s.marker.totals.files, 3 * (8 * 40 + 4));
+    assert!(
+        s.marker.totals.chunks_reused > 0,
+        "duplicates are stored once"
+    );
 
     let targets = fx.restore_dirs("restore");
     fx.restore(&s.marker, &targets).await.unwrap();
@@ -66,7 +69,7 @@ async fn round_trip(threads: Option<usize>) {
     for n in &fx.nodes {
         fs::write(n.join("dir_03/sub/f_001"), "changed").unwrap();
         fs::remove_file(n.join("dir_07/sub/f_010")).unwrap();
-        fs::write(n.join("dir_11/new"), text(10)).unwrap();
+        fs::write(n.join("dir_06/new"), text(10)).unwrap();
     }
     let after = fx.snapshots();
     let s1 = fx.incremental(&s.marker, 2, "202611251209").await;
@@ -146,7 +149,10 @@ async fn changed_while_read_fails_naming_it(change: Change) {
     let err = engine::backup(&*fx.vol, &plan, &progress, &CancellationToken::new())
         .await
         .unwrap_err();
-    assert!(hooks.done.load(Ordering::SeqCst), "the hook never saw the file");
+    assert!(
+        hooks.done.load(Ordering::SeqCst),
+        "the hook never saw the file"
+    );
     match &err {
         EngineError::FileChanged { file } => assert_eq!(file, &target),
         other => panic!("expected FileChanged, got {other}"),

@@ -16,6 +16,7 @@ use bytes::Bytes;
 use tokio_util::sync::CancellationToken;
 
 use super::backup_read::{Chunk, FileToRead, Piece, WorkerJob, read_files, worker};
+use super::buf_pool::{BufPool, Pooled};
 use super::error::{EngineError, EngineResult};
 use super::pipeline;
 use super::progress::Progress;
@@ -58,18 +59,16 @@ pub(crate) async fn write_node(
 ) -> EngineResult<(NodeStats, Box<dyn ObjectWriter>)> {
     let mut writer = volume.create(&job.data_key).await?;
     let depth = 2 * job.workers + 2;
+    // Enough idle buffers for every chunk the pipeline holds at once.
+    let pool = BufPool::new(2 * depth + 4);
     let work = WorkerJob {
         dir: job.dir.clone(),
         compression: job.compression,
         progress: Arc::clone(job.progress),
         cancel: job.cancel.clone(),
+        pool: pool.clone(),
     };
-    let (feeder, drain) = pipeline::start("confd-chunk", job.workers, depth, worker(work))?;
-    let (dir, progress, cancel) = (
-        job.dir.clone(),
-        Arc::clone(job.progress),
-        job.cancel.clone(),
-    );
+    let (feeder, drain) = pipeline::start("confd-chunk", job.workers, depth, worker(work.clone()))?;
     // A thread of its own (not tokio's blocking pool) so that it can yield the CPU to
     // request handling like the compression workers do.
     let (read_tx, read_rx) = tokio::sync::oneshot::channel();
@@ -77,11 +76,11 @@ pub(crate) async fn write_node(
         .name("confd-read".into())
         .spawn(move || {
             pipeline::lower_priority();
-            let _ = read_tx.send(read_files(&dir, files, &feeder, &progress, &cancel));
+            let _ = read_tx.send(read_files(files, &feeder, &work));
         })
         .map_err(|e| EngineError::Internal(format!("cannot start the reader thread: {e}")))?;
 
-    let pumped = pump(&mut *writer, drain, job, entries).await;
+    let pumped = pump(&mut *writer, pool, drain, job, entries).await;
     // The drain is gone now, so a reader blocked on a full pipeline wakes up and stops.
     let read = read_rx
         .await
@@ -102,47 +101,47 @@ pub(crate) async fn write_node(
     }
 }
 
-/// Volume writes are gathered up to this many bytes: a small file's chunk is a few KiB,
-/// and every write is a hop to a blocking thread (local) or a buffer append (S3).
-const WRITE_BATCH: u64 = 4 << 20;
+/// New chunks smaller than this are copied together into writes of up to one chunk: a small
+/// file's chunk is a few KiB, and every write is a hop to a blocking thread (local) or a
+/// buffer append (S3). Larger ones are written as they are.
+const GATHER_BELOW: usize = 1 << 20;
 
-/// The data object being written, with new chunks not handed to the volume yet.
+/// The data object being written, with the small chunks not handed to the volume yet.
 struct Gather<'w> {
     writer: &'w mut dyn ObjectWriter,
-    pending: Vec<Bytes>,
-    pending_len: u64,
+    pool: BufPool,
+    pending: Option<Pooled>,
 }
 
 impl Gather<'_> {
     /// Where the next chunk will start in the data object.
     fn offset(&self) -> u64 {
-        self.writer.written() + self.pending_len
+        self.writer.written() + self.pending.as_ref().map_or(0, |p| p.len() as u64)
     }
 
     async fn push(&mut self, stored: Bytes) -> VolumeResult<()> {
-        self.pending_len += stored.len() as u64;
-        self.pending.push(stored);
-        if self.pending_len >= WRITE_BATCH {
+        if stored.len() >= GATHER_BELOW {
+            self.flush().await?;
+            return self.writer.write(stored).await;
+        }
+        if self
+            .pending
+            .as_ref()
+            .is_some_and(|p| p.spare() < stored.len())
+        {
             self.flush().await?;
         }
+        self.pending
+            .get_or_insert_with(|| self.pool.get(0))
+            .push(&stored);
         Ok(())
     }
 
     async fn flush(&mut self) -> VolumeResult<()> {
-        let data = match self.pending.len() {
-            0 => return Ok(()),
-            1 => self.pending.pop().unwrap_or_default(),
-            _ => {
-                let mut all = Vec::with_capacity(usize::try_from(self.pending_len).unwrap_or(0));
-                for b in self.pending.drain(..) {
-                    all.extend_from_slice(&b);
-                }
-                Bytes::from(all)
-            }
-        };
-        self.pending.clear();
-        self.pending_len = 0;
-        self.writer.write(data).await
+        match self.pending.take() {
+            Some(p) if p.len() > 0 => self.writer.write(p.into_bytes()).await,
+            _ => Ok(()),
+        }
     }
 }
 
@@ -198,6 +197,7 @@ impl Store<'_, '_> {
 /// The ordered writer: stores new chunks, references known ones.
 async fn pump(
     writer: &mut dyn ObjectWriter,
+    pool: BufPool,
     mut drain: pipeline::Drain<Piece>,
     job: &NodeWrite<'_>,
     entries: &mut [Entry],
@@ -206,8 +206,8 @@ async fn pump(
         job,
         out: Gather {
             writer,
-            pending: Vec::new(),
-            pending_len: 0,
+            pool,
+            pending: None,
         },
         own: HashMap::new(),
         stats: NodeStats::default(),

@@ -21,6 +21,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use tokio_util::sync::CancellationToken;
 
+use super::buf_pool::{BufPool, Pooled};
 use super::error::{EngineError, EngineResult};
 use super::pipeline::Feeder;
 use super::progress::Progress;
@@ -44,7 +45,7 @@ pub(crate) struct FileToRead {
 /// What the reader hands to a worker.
 pub(crate) enum Work {
     /// A chunk of a large file, already read.
-    Chunk(Vec<u8>),
+    Chunk(Pooled),
     /// Small files for the worker to read itself, in entry order.
     Files(Vec<FileToRead>),
 }
@@ -78,6 +79,7 @@ pub(crate) struct WorkerJob {
     pub compression: Compression,
     pub progress: Arc<Progress>,
     pub cancel: CancellationToken,
+    pub pool: BufPool,
 }
 
 /// One worker's state: its compression context and buffers reused from item to item, so a
@@ -103,45 +105,57 @@ pub(crate) fn worker(job: WorkerJob) -> impl Fn() -> Box<dyn FnMut(Work) -> Piec
             packed: Vec::new(),
         };
         Box::new(move |work| match work {
-            Work::Chunk(raw) => Piece::Chunk(w.pack(Raw::Owned(raw))),
+            Work::Chunk(raw) => Piece::Chunk(w.pack_large(raw)),
             Work::Files(files) => w.read_small(files),
         })
     }
 }
 
-/// Raw chunk bytes: owned ones become the stored copy as they are when they do not shrink.
-enum Raw<'a> {
-    Owned(Vec<u8>),
-    Borrowed(&'a [u8]),
-}
-
 impl Worker {
-    /// Hashes and compresses one chunk. The compressed form is kept only when it is
-    /// smaller: incompressible chunks are stored raw, so they cost nothing to restore. A
-    /// compressor error (not expected) also falls back to raw rather than failing.
-    fn pack(&mut self, raw: Raw<'_>) -> Chunk {
-        let bytes = match &raw {
-            Raw::Owned(v) => v.as_slice(),
-            Raw::Borrowed(s) => s,
-        };
-        let hash = ChunkHash::of(bytes);
-        let raw_len = bytes.len() as u64;
-        let packed = self.zstd.as_mut().is_some_and(|z| {
-            self.packed.clear();
-            self.packed
-                .reserve(zstd::zstd_safe::compress_bound(bytes.len()));
-            z.compress_to_buffer(bytes, &mut self.packed).is_ok() && self.packed.len() < bytes.len()
+    /// Hashes and compresses a chunk of a large file, into a pooled buffer. The compressed
+    /// form is kept only when it is smaller: incompressible chunks are stored raw, so they
+    /// cost nothing to restore. A compressor error (not expected) also falls back to raw
+    /// rather than failing.
+    fn pack_large(&mut self, raw: Pooled) -> Chunk {
+        let hash = ChunkHash::of(raw.as_ref());
+        let raw_len = raw.len();
+        let mut out = self.job.pool.get(0);
+        // Room for one byte less than the input: output that does not fit is no smaller.
+        let packed = self.zstd.as_mut().and_then(|z| {
+            let room = &mut out.whole()[..raw_len.saturating_sub(1)];
+            z.compress_to_buffer(raw.as_ref(), room).ok()
         });
-        let (stored, compressed) = match (packed, raw) {
-            (true, _) => (Bytes::copy_from_slice(&self.packed), true),
-            (false, Raw::Owned(v)) => (Bytes::from(v), false),
-            (false, Raw::Borrowed(s)) => (Bytes::copy_from_slice(s), false),
+        let (stored, compressed) = match packed {
+            Some(n) => {
+                out.set_len(n);
+                (out.into_bytes(), true)
+            }
+            None => (raw.into_bytes(), false),
         };
         Chunk {
             hash,
-            raw_len,
+            raw_len: raw_len as u64,
             stored,
             compressed,
+        }
+    }
+
+    /// Hashes and compresses a small file's only chunk; the stored copy is exactly its
+    /// size, as a batch may hold hundreds of them.
+    fn pack_small(&mut self, raw: &[u8]) -> Chunk {
+        let hash = ChunkHash::of(raw);
+        let packed = self.zstd.as_mut().is_some_and(|z| {
+            self.packed.clear();
+            self.packed
+                .reserve(zstd::zstd_safe::compress_bound(raw.len()));
+            z.compress_to_buffer(raw, &mut self.packed).is_ok() && self.packed.len() < raw.len()
+        });
+        let stored = if packed { &self.packed[..] } else { raw };
+        Chunk {
+            hash,
+            raw_len: raw.len() as u64,
+            stored: Bytes::copy_from_slice(stored),
+            compressed: packed,
         }
     }
 
@@ -161,7 +175,7 @@ impl Worker {
             }
             let mut buf = std::mem::take(&mut self.read_buf);
             let read = read_whole(&path, &entry, &mut buf[..len], &self.job.progress);
-            let chunk = (read.is_ok() && len > 0).then(|| self.pack(Raw::Borrowed(&buf[..len])));
+            let chunk = (read.is_ok() && len > 0).then(|| self.pack_small(&buf[..len]));
             self.read_buf = buf;
             if let Err(e) = read {
                 return Piece::Failed(e);
@@ -226,17 +240,15 @@ fn read_whole(path: &Path, entry: &Entry, buf: &mut [u8], progress: &Progress) -
 /// The reader thread: large files chunk by chunk, small files gathered into batches for
 /// the workers, all in entry order.
 pub(crate) fn read_files(
-    dir: &Path,
     files: Vec<FileToRead>,
     feeder: &Feeder<Work, Piece>,
-    progress: &Progress,
-    cancel: &CancellationToken,
+    job: &WorkerJob,
 ) -> EngineResult<()> {
     let closed = |_| EngineError::Aborted; // the writer stopped; its error is the one reported
     let mut batch = Vec::new();
     let mut batch_bytes = 0;
     for file in files {
-        if cancel.is_cancelled() {
+        if job.cancel.is_cancelled() {
             return Err(EngineError::Aborted);
         }
         if file.entry.size <= CHUNK_SIZE as u64 {
@@ -254,7 +266,7 @@ pub(crate) fn read_files(
             feeder.blocking_submit(Work::Files(full)).map_err(closed)?;
             batch_bytes = 0;
         }
-        read_large(dir, file, feeder, progress, cancel)?;
+        read_large(file, feeder, job)?;
     }
     if !batch.is_empty() {
         feeder.blocking_submit(Work::Files(batch)).map_err(closed)?;
@@ -263,26 +275,24 @@ pub(crate) fn read_files(
 }
 
 fn read_large(
-    dir: &Path,
     FileToRead { index, entry }: FileToRead,
     feeder: &Feeder<Work, Piece>,
-    progress: &Progress,
-    cancel: &CancellationToken,
+    job: &WorkerJob,
 ) -> EngineResult<()> {
     let closed = |_| EngineError::Aborted;
-    let path = dir.join(entry.rel_path());
+    let path = job.dir.join(entry.rel_path());
     let mut f = open_unchanged(&path, &entry)?;
     feeder.blocking_pass(Piece::Start(index)).map_err(closed)?;
     let mut offset = 0u64;
     while offset < entry.size {
-        if cancel.is_cancelled() {
+        if job.cancel.is_cancelled() {
             return Err(EngineError::Aborted);
         }
         let n = (entry.size - offset).min(CHUNK_SIZE as u64) as usize;
-        let mut buf = vec![0u8; n];
-        read_chunk(&mut f, &path, &mut buf)?;
+        let mut buf = job.pool.get(n);
+        read_chunk(&mut f, &path, buf.as_mut())?;
         feeder.blocking_submit(Work::Chunk(buf)).map_err(closed)?;
-        progress.chunk(&path, offset);
+        job.progress.chunk(&path, offset);
         offset += n as u64;
     }
     check_unchanged_after(&mut f, &path, &entry)?;
