@@ -404,6 +404,9 @@ fn store_size(stats: &mut [NodeStats], size: Option<u64>) {
 }
 
 /// Step 3: the manifest of every node, with what the status marker records about it.
+/// Manifests are encoded off the runtime's threads and written all at once (each write
+/// waits for its own fsyncs); every write is awaited before any failure is reported, so
+/// none lands after the clean-up.
 async fn write_manifests(
     volume: &dyn ArchiveVolume,
     plan: &BackupPlan,
@@ -412,21 +415,30 @@ async fn write_manifests(
     stats: &[NodeStats],
     cancel: &CancellationToken,
 ) -> EngineResult<(Vec<Manifest>, Vec<ManifestInfo>)> {
-    let mut manifests = Vec::with_capacity(nodes.len());
-    let mut infos = Vec::with_capacity(nodes.len());
-    for (k, node) in nodes.into_iter().enumerate() {
-        check_cancel(cancel)?;
-        let m = Manifest {
-            format: MANIFEST_FORMAT,
-            db: plan.db.clone(),
-            bid: plan.bid,
-            level: plan.level,
-            ts: plan.ts.clone(),
-            node: k,
-            entries: node.entries,
-        };
-        let bytes = m
-            .encode()
+    check_cancel(cancel)?;
+    let encodes: Vec<_> = nodes
+        .into_iter()
+        .enumerate()
+        .map(|(k, node)| {
+            let m = Manifest {
+                format: MANIFEST_FORMAT,
+                db: plan.db.clone(),
+                bid: plan.bid,
+                level: plan.level,
+                ts: plan.ts.clone(),
+                node: k,
+                entries: node.entries,
+            };
+            tokio::task::spawn_blocking(move || m.encode().map(|bytes| (m, bytes)))
+        })
+        .collect();
+    let mut manifests = Vec::with_capacity(encodes.len());
+    let mut infos = Vec::with_capacity(encodes.len());
+    let mut puts = Vec::with_capacity(encodes.len());
+    for (k, task) in encodes.into_iter().enumerate() {
+        let (m, bytes) = task
+            .await
+            .map_err(|e| EngineError::Internal(format!("manifest task: {e}")))?
             .map_err(|e| EngineError::Internal(format!("encoding manifest: {e}")))?;
         infos.push(ManifestInfo {
             node: k,
@@ -434,11 +446,15 @@ async fn write_manifests(
             blake3: ChunkHash::of(&bytes),
             data_size: stats[k].data_size,
         });
-        volume
-            .put_new(&keys.manifest(k)?, Bytes::from(bytes))
-            .await?;
+        puts.push((keys.manifest(k)?, Bytes::from(bytes)));
         manifests.push(m);
     }
+    let written = futures::future::join_all(
+        puts.iter()
+            .map(|(key, bytes)| volume.put_new(key, bytes.clone())),
+    )
+    .await;
+    written.into_iter().collect::<Result<Vec<()>, _>>()?;
     Ok((manifests, infos))
 }
 
