@@ -175,3 +175,42 @@ async fn a_small_file_replaced_by_rename_while_read_fails_the_backup_naming_it()
 async fn a_small_file_whose_mtime_changes_while_read_fails_the_backup_naming_it() {
     changed_while_read_fails_naming_it(Change::Touch).await;
 }
+
+/// Chunks the chain already holds are only referenced (their workers skip compressing
+/// them): a full re-read stores nothing for unchanged files and, for a large file that
+/// grew, only its new tail.
+#[tokio::test]
+async fn a_full_re_read_stores_only_what_the_chain_lacks() {
+    let fx = Fixture::new(2);
+    small_tree(&fx.nodes[0], 1);
+    small_tree(&fx.nodes[1], 2);
+    let l0 = fx.full(1, "202611251208").await.marker;
+    let grown = fx.nodes[1].join("two_chunks");
+    let mut f = OpenOptions::new().append(true).open(&grown).unwrap();
+    f.write_all(&random_bytes(99, 1000)).unwrap();
+    drop(f);
+    let before = fx.snapshots();
+
+    let base = engine::BaseBackup::load(&*fx.vol, l0.clone())
+        .await
+        .unwrap();
+    let mut plan = BackupPlan::incremental(2, "202611251209", fx.nodes.clone(), base);
+    plan.full_read = true;
+    let l1 = fx.run(&plan).await.marker;
+    assert_eq!(l1.totals.bytes_read, l1.totals.bytes, "everything re-read");
+    assert_eq!(
+        l1.totals.chunks_stored, 1,
+        "only the grown file's last chunk"
+    );
+    assert_eq!(
+        l1.totals.bytes_stored,
+        1000 + 17,
+        "stored raw: it is random"
+    );
+
+    let targets = fx.restore_dirs("restore");
+    fx.restore(&l1, &targets).await.unwrap();
+    for (b, t) in before.iter().zip(&targets) {
+        assert_same_tree(b, t);
+    }
+}

@@ -354,7 +354,7 @@ async fn write_data(
             level: plan.level,
             dir: plan.nodes[k].clone(),
             data_key: keys.data(k)?,
-            chain: std::mem::take(&mut node.chain),
+            chain: Arc::new(std::mem::take(&mut node.chain)),
             compression: plan.compression,
             workers,
             progress,

@@ -41,7 +41,7 @@ pub(crate) struct NodeWrite<'a> {
     pub dir: PathBuf,
     pub data_key: ObjectKey,
     /// Chunks already stored by the chain, by hash.
-    pub chain: HashMap<ChunkHash, ChunkRef>,
+    pub chain: Arc<HashMap<ChunkHash, ChunkRef>>,
     pub compression: Compression,
     pub workers: usize,
     pub progress: &'a Arc<Progress>,
@@ -67,6 +67,7 @@ pub(crate) async fn write_node(
         progress: Arc::clone(job.progress),
         cancel: job.cancel.clone(),
         pool: pool.clone(),
+        chain: Arc::clone(&job.chain),
     };
     let (feeder, drain) = pipeline::start("confd-chunk", job.workers, depth, worker(work.clone()))?;
     // A thread of its own (not tokio's blocking pool) so that it can yield the CPU to

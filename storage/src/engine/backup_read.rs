@@ -13,6 +13,7 @@
 //! and must have exactly `size` bytes; anything else fails the backup naming the file,
 //! rather than storing a torn copy.
 
+use std::collections::HashMap;
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -26,7 +27,7 @@ use super::error::{EngineError, EngineResult};
 use super::pipeline::Feeder;
 use super::progress::Progress;
 use super::tree::same_file;
-use crate::archive::{CHUNK_SIZE, ChunkHash, Compression, Entry};
+use crate::archive::{CHUNK_SIZE, ChunkHash, ChunkRef, Compression, Entry};
 
 /// A batch of small files is cut once it holds this many bytes: the memory bound of a
 /// pipeline slot stays one chunk.
@@ -50,12 +51,23 @@ pub(crate) enum Work {
     Files(Vec<FileToRead>),
 }
 
-/// A hashed and (maybe) compressed chunk.
+/// A hashed and (maybe) compressed chunk; `stored` is empty when the chain has it.
 pub(crate) struct Chunk {
     pub hash: ChunkHash,
     pub raw_len: u64,
     pub stored: Bytes,
     pub compressed: bool,
+}
+
+impl Chunk {
+    fn in_chain(hash: ChunkHash, raw_len: usize) -> Self {
+        Self {
+            hash,
+            raw_len: raw_len as u64,
+            stored: Bytes::new(),
+            compressed: false,
+        }
+    }
 }
 
 /// What flows out of the pipeline, in file order.
@@ -80,6 +92,9 @@ pub(crate) struct WorkerJob {
     pub progress: Arc<Progress>,
     pub cancel: CancellationToken,
     pub pool: BufPool,
+    /// Chunks the chain already stores: found there, a chunk is not compressed at all, as
+    /// the writer only references it (an incremental re-reads whole changed files).
+    pub chain: Arc<HashMap<ChunkHash, ChunkRef>>,
 }
 
 /// One worker's state: its compression context and buffers reused from item to item, so a
@@ -119,6 +134,9 @@ impl Worker {
     fn pack_large(&mut self, raw: Pooled) -> Chunk {
         let hash = ChunkHash::of(raw.as_ref());
         let raw_len = raw.len();
+        if self.job.chain.contains_key(&hash) {
+            return Chunk::in_chain(hash, raw_len);
+        }
         let mut out = self.job.pool.get(0);
         // Room for one byte less than the input: output that does not fit is no smaller.
         let packed = self.zstd.as_mut().and_then(|z| {
@@ -144,6 +162,9 @@ impl Worker {
     /// size, as a batch may hold hundreds of them.
     fn pack_small(&mut self, raw: &[u8]) -> Chunk {
         let hash = ChunkHash::of(raw);
+        if self.job.chain.contains_key(&hash) {
+            return Chunk::in_chain(hash, raw.len());
+        }
         let packed = self.zstd.as_mut().is_some_and(|z| {
             self.packed.clear();
             self.packed
