@@ -23,7 +23,8 @@ use bytes::Bytes;
 use tokio_util::sync::CancellationToken;
 
 use super::backup_check::{totals, validate};
-use super::backup_node::{FileToRead, NodeStats, NodeWrite, write_node};
+use super::backup_node::{NodeStats, NodeWrite, write_node};
+use super::backup_read::FileToRead;
 use super::error::{EngineError, EngineResult};
 use super::load::load_manifests;
 use super::pipeline::default_workers;
@@ -299,22 +300,43 @@ async fn run(
 }
 
 /// Step 1: scans every node directory (blocking file-system work, off the runtime's
-/// threads) and decides per file whether it must be read.
+/// threads, all nodes at once) and decides per file whether it must be read.
 async fn scan_nodes(plan: &BackupPlan, cancel: &CancellationToken) -> EngineResult<Vec<NodePlan>> {
+    // The first failure stops the other scans, but each is awaited: none outlives the call.
+    let stop = cancel.child_token();
+    let scans: Vec<_> = plan
+        .nodes
+        .iter()
+        .map(|dir| {
+            let (dir, token) = (dir.clone(), stop.clone());
+            tokio::task::spawn_blocking(move || scan(&dir, &token))
+        })
+        .collect();
     let mut nodes = Vec::with_capacity(plan.nodes.len());
-    for (k, dir) in plan.nodes.iter().enumerate() {
-        let (dir, token) = (dir.clone(), cancel.clone());
-        let entries = tokio::task::spawn_blocking(move || scan(&dir, &token))
+    let mut first_err = None;
+    for (k, task) in scans.into_iter().enumerate() {
+        let scanned = task
             .await
-            .map_err(|e| EngineError::Internal(format!("scan task: {e}")))??;
-        let base = plan.base.as_ref().map(|b| &b.manifests[k]);
-        nodes.push(plan_node(entries, base, plan.full_read));
+            .map_err(|e| EngineError::Internal(format!("scan task: {e}")))
+            .and_then(|r| r);
+        match scanned {
+            Ok(entries) if first_err.is_none() => {
+                let base = plan.base.as_ref().map(|b| &b.manifests[k]);
+                nodes.push(plan_node(entries, base, plan.full_read));
+            }
+            Ok(_) => {}
+            Err(e) => {
+                stop.cancel();
+                first_err.get_or_insert(e);
+            }
+        }
     }
-    Ok(nodes)
+    first_err.map_or(Ok(nodes), Err)
 }
 
 /// Step 2: the data object of every node, one node after the other; each node's entries
-/// get the refs of the chunks written for them.
+/// get the refs of the chunks written for them. A node's data object is made durable
+/// (its last flush, which may wait for the disk) while the next node is read.
 async fn write_data(
     volume: &dyn ArchiveVolume,
     plan: &BackupPlan,
@@ -325,25 +347,66 @@ async fn write_data(
 ) -> EngineResult<Vec<NodeStats>> {
     let workers = plan.threads.unwrap_or_else(default_workers).max(1);
     let mut stats = Vec::with_capacity(nodes.len());
+    let mut finishing: Option<Finishing> = None;
     for (k, node) in nodes.iter_mut().enumerate() {
         let job = NodeWrite {
             bid: plan.bid,
             level: plan.level,
             dir: plan.nodes[k].clone(),
             data_key: keys.data(k)?,
-            chain: std::mem::take(&mut node.chain),
+            chain: Arc::new(std::mem::take(&mut node.chain)),
             compression: plan.compression,
             workers,
             progress,
             cancel,
         };
         let files = std::mem::take(&mut node.files);
-        stats.push(write_node(volume, &job, files, &mut node.entries).await?);
+        // Both run to the end even when one fails, so no write is left running.
+        let (finished, written) = futures::join!(
+            finish(finishing.take()),
+            write_node(volume, &job, files, &mut node.entries)
+        );
+        let finished = finished.map(|size| store_size(&mut stats, size));
+        match (finished, written) {
+            (Ok(()), Ok((s, writer))) => {
+                stats.push(s);
+                finishing = Some(writer.finish());
+            }
+            (Err(e), Ok((_, writer))) => {
+                if let Err(ae) = writer.abort().await {
+                    tracing::warn!(error = %ae, "could not discard partial data object");
+                }
+                return Err(e);
+            }
+            (_, Err(e)) => return Err(e),
+        }
     }
+    let size = finish(finishing).await?;
+    store_size(&mut stats, size);
     Ok(stats)
 }
 
+/// A data object being made durable; its size once done.
+type Finishing = futures::future::BoxFuture<'static, crate::volume::VolumeResult<u64>>;
+
+async fn finish(finishing: Option<Finishing>) -> EngineResult<Option<u64>> {
+    match finishing {
+        Some(f) => Ok(Some(f.await?)),
+        None => Ok(None),
+    }
+}
+
+/// Records the size of the last node's data object, once it is durable.
+fn store_size(stats: &mut [NodeStats], size: Option<u64>) {
+    if let (Some(size), Some(last)) = (size, stats.last_mut()) {
+        last.data_size = size;
+    }
+}
+
 /// Step 3: the manifest of every node, with what the status marker records about it.
+/// Manifests are encoded off the runtime's threads and written all at once (each write
+/// waits for its own fsyncs); every write is awaited before any failure is reported, so
+/// none lands after the clean-up.
 async fn write_manifests(
     volume: &dyn ArchiveVolume,
     plan: &BackupPlan,
@@ -352,21 +415,30 @@ async fn write_manifests(
     stats: &[NodeStats],
     cancel: &CancellationToken,
 ) -> EngineResult<(Vec<Manifest>, Vec<ManifestInfo>)> {
-    let mut manifests = Vec::with_capacity(nodes.len());
-    let mut infos = Vec::with_capacity(nodes.len());
-    for (k, node) in nodes.into_iter().enumerate() {
-        check_cancel(cancel)?;
-        let m = Manifest {
-            format: MANIFEST_FORMAT,
-            db: plan.db.clone(),
-            bid: plan.bid,
-            level: plan.level,
-            ts: plan.ts.clone(),
-            node: k,
-            entries: node.entries,
-        };
-        let bytes = m
-            .encode()
+    check_cancel(cancel)?;
+    let encodes: Vec<_> = nodes
+        .into_iter()
+        .enumerate()
+        .map(|(k, node)| {
+            let m = Manifest {
+                format: MANIFEST_FORMAT,
+                db: plan.db.clone(),
+                bid: plan.bid,
+                level: plan.level,
+                ts: plan.ts.clone(),
+                node: k,
+                entries: node.entries,
+            };
+            tokio::task::spawn_blocking(move || m.encode().map(|bytes| (m, bytes)))
+        })
+        .collect();
+    let mut manifests = Vec::with_capacity(encodes.len());
+    let mut infos = Vec::with_capacity(encodes.len());
+    let mut puts = Vec::with_capacity(encodes.len());
+    for (k, task) in encodes.into_iter().enumerate() {
+        let (m, bytes) = task
+            .await
+            .map_err(|e| EngineError::Internal(format!("manifest task: {e}")))?
             .map_err(|e| EngineError::Internal(format!("encoding manifest: {e}")))?;
         infos.push(ManifestInfo {
             node: k,
@@ -374,11 +446,15 @@ async fn write_manifests(
             blake3: ChunkHash::of(&bytes),
             data_size: stats[k].data_size,
         });
-        volume
-            .put_new(&keys.manifest(k)?, Bytes::from(bytes))
-            .await?;
+        puts.push((keys.manifest(k)?, Bytes::from(bytes)));
         manifests.push(m);
     }
+    let written = futures::future::join_all(
+        puts.iter()
+            .map(|(key, bytes)| volume.put_new(key, bytes.clone())),
+    )
+    .await;
+    written.into_iter().collect::<Result<Vec<()>, _>>()?;
     Ok((manifests, infos))
 }
 

@@ -3,7 +3,7 @@
 
 use super::backup_node::NodeStats;
 use super::error::EngineResult;
-use super::load::{corrupt, load_manifests};
+use super::load::{corrupt, load_manifest};
 use crate::archive::{BackupKeys, EntryKind, Manifest, StatusMarker, Totals};
 use crate::volume::ArchiveVolume;
 
@@ -36,7 +36,12 @@ pub(crate) async fn validate(
     marker: &StatusMarker,
     written: &[Manifest],
 ) -> EngineResult<()> {
-    let read = load_manifests(volume, marker).await?;
+    // All nodes at once: each read waits for the volume, not for the others.
+    let read =
+        futures::future::join_all((0..marker.nodes).map(|k| load_manifest(volume, marker, k)))
+            .await
+            .into_iter()
+            .collect::<EngineResult<Vec<_>>>()?;
     for (k, (m, w)) in read.iter().zip(written).enumerate() {
         let key = keys.manifest(k)?;
         if m != w {

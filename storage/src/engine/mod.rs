@@ -19,6 +19,8 @@
 mod backup;
 mod backup_check;
 mod backup_node;
+mod backup_read;
+mod buf_pool;
 mod claim;
 mod error;
 mod load;

@@ -81,15 +81,18 @@ fn walk(
     if cancel.is_cancelled() {
         return Err(EngineError::Aborted);
     }
-    let mut names: Vec<PathBuf> = fs::read_dir(dir)
-        .map_err(EngineError::io(dir))?
-        .map(|e| e.map(|e| PathBuf::from(e.file_name())))
-        .collect::<Result<_, _>>()
-        .map_err(EngineError::io(dir))?;
-    names.sort_by(|a, b| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
-    for name in names {
+    // The metadata of each entry through the open directory (like `symlink_metadata`,
+    // symlinks not followed) rather than by full path: one path walk per directory, not
+    // one per file.
+    let mut children = Vec::new();
+    for e in fs::read_dir(dir).map_err(EngineError::io(dir))? {
+        let e = e.map_err(EngineError::io(dir))?;
+        let meta = e.metadata().map_err(EngineError::io(e.path()))?;
+        children.push((PathBuf::from(e.file_name()), meta));
+    }
+    children.sort_by(|a, b| a.0.as_os_str().as_bytes().cmp(b.0.as_os_str().as_bytes()));
+    for (name, meta) in children {
         let path = dir.join(&name);
-        let meta = fs::symlink_metadata(&path).map_err(EngineError::io(&path))?;
         let len = rel.len();
         if !rel.is_empty() {
             rel.push(b'/');

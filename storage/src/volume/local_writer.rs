@@ -1,11 +1,12 @@
 //! The streamed writer of [`LocalVolume`](super::LocalVolume): bytes go to `<key>.partial`,
-//! synced every `SYNC_EVERY` bytes; `finish` fsyncs, hard-links it onto the key (refused
+//! flushed in the background every `SYNC_EVERY` bytes; `finish` fsyncs, hard-links it onto the key (refused
 //! when the key exists: the volume may be shared with other daemons), removes the temp name
 //! and fsyncs the directory; `abort` or a drop removes the `.partial` file.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use futures::FutureExt;
@@ -16,7 +17,9 @@ use super::{ObjectWriter, VolumeError, VolumeResult};
 
 /// The streamed writer of [`LocalVolume`](super::LocalVolume).
 pub(super) struct LocalWriter {
-    file: Option<File>,
+    file: Option<Arc<File>>,
+    /// The background flush of the data written up to the last `SYNC_EVERY` mark.
+    flush: Option<tokio::task::JoinHandle<io::Result<()>>>,
     partial: PathBuf,
     target: PathBuf,
     /// Key and volume, for [`VolumeError::AlreadyExists`].
@@ -26,7 +29,9 @@ pub(super) struct LocalWriter {
 }
 
 /// Flush a streamed object every this many bytes: spreads the disk writes over the time the
-/// producer is still computing, instead of one long stall in `finish`.
+/// producer is still computing, instead of one long stall in `finish`. The flush runs on a
+/// thread of its own while writes go on (a write waits only for the flush before it, so at
+/// most two such spans are dirty); waiting for each flush stalled the whole backup.
 const SYNC_EVERY: u64 = 64 << 20;
 
 impl LocalWriter {
@@ -54,7 +59,8 @@ impl LocalWriter {
             Err(e) => return Err(io_err("create", &partial)(e)),
         };
         Ok(Self {
-            file: Some(file),
+            file: Some(Arc::new(file)),
+            flush: None,
             partial,
             target,
             name: (key, volume),
@@ -67,20 +73,26 @@ impl LocalWriter {
 impl ObjectWriter for LocalWriter {
     fn write(&mut self, data: Bytes) -> BoxFuture<'_, VolumeResult<()>> {
         async move {
-            let Some(mut file) = self.file.take() else {
+            let Some(file) = self.file.take() else {
                 return Err(VolumeError::Task("write after failure".into()));
             };
             let partial = self.partial.clone();
             let len = data.len() as u64;
             let sync = self.unsynced + len >= SYNC_EVERY;
+            if sync {
+                self.wait_flush().await?;
+            }
             let file = blocking(move || {
-                file.write_all(&data).map_err(io_err("write", &partial))?;
-                if sync {
-                    file.sync_data().map_err(io_err("fsync", &partial))?;
-                }
+                (&*file)
+                    .write_all(&data)
+                    .map_err(io_err("write", &partial))?;
                 Ok(file)
             })
             .await?;
+            if sync {
+                let f = Arc::clone(&file);
+                self.flush = Some(tokio::task::spawn_blocking(move || f.sync_data()));
+            }
             self.file = Some(file);
             self.written += len;
             self.unsynced = if sync { 0 } else { self.unsynced + len };
@@ -95,16 +107,22 @@ impl ObjectWriter for LocalWriter {
 
     fn finish(mut self: Box<Self>) -> BoxFuture<'static, VolumeResult<u64>> {
         let file = self.file.take();
+        let flush = self.flush.take();
         let partial = std::mem::take(&mut self.partial);
         let target = self.target.clone();
         let (key, volume) = self.name.clone();
         let written = self.written;
         async move {
-            let file = file.ok_or_else(|| VolumeError::Task("finish after failure".into()))?;
+            let file = file.ok_or_else(|| VolumeError::Task("finish after failure".into()));
+            let flushed = match flush {
+                Some(f) => flush_result(f.await, &partial),
+                None => Ok(()),
+            };
             blocking(move || {
                 // Data durable before the name points at it, then the name itself durable.
-                let synced = file.sync_all().map_err(io_err("fsync", &partial));
-                drop(file);
+                let synced = flushed
+                    .and(file)
+                    .and_then(|f| f.sync_all().map_err(io_err("fsync", &partial)));
                 let linked = synced.and_then(|()| link_new(&partial, &target, &key, &volume));
                 let _ = fs::remove_file(&partial);
                 linked?;
@@ -130,6 +148,26 @@ impl ObjectWriter for LocalWriter {
             .await
         }
         .boxed()
+    }
+}
+
+impl LocalWriter {
+    /// Waits for the flush in flight, if any; its failure fails this write.
+    async fn wait_flush(&mut self) -> VolumeResult<()> {
+        match self.flush.take() {
+            Some(f) => flush_result(f.await, &self.partial),
+            None => Ok(()),
+        }
+    }
+}
+
+fn flush_result(
+    joined: Result<io::Result<()>, tokio::task::JoinError>,
+    partial: &Path,
+) -> VolumeResult<()> {
+    match joined {
+        Ok(r) => r.map_err(io_err("fsync", partial)),
+        Err(e) => Err(VolumeError::Task(e.to_string())),
     }
 }
 
