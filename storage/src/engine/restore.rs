@@ -103,7 +103,11 @@ pub async fn restore(
         data_keys.insert((m.bid, m.level), keys);
     }
     let top = &chain[chain.len() - 1];
-    let manifests = load_manifests(volume, top).await?;
+    let manifests: Vec<Arc<Manifest>> = load_manifests(volume, top)
+        .await?
+        .into_iter()
+        .map(Arc::new)
+        .collect();
     let mut summary = RestoreSummary::default();
     for m in &manifests {
         for e in &m.entries {
@@ -114,13 +118,17 @@ pub async fn restore(
             }
         }
     }
-    let bytes_total = manifests.iter().map(Manifest::file_bytes).sum();
+    let bytes_total = manifests.iter().map(|m| m.file_bytes()).sum();
     progress.set_totals(bytes_total, summary.files);
-    for (m, dir) in manifests.iter().zip(targets) {
-        let (m2, dir2, token) = (m.clone(), dir.clone(), cancel.clone());
-        summary.removed += tokio::task::spawn_blocking(move || prepare(&m2, &dir2, &token))
-            .await
-            .map_err(|e| EngineError::Internal(format!("prepare task: {e}")))??;
+    // Every node at once: removing and creating directories is a system call each, and
+    // the nodes' trees are independent.
+    let prepared = manifests.iter().zip(targets).map(|(m, dir)| {
+        let (m, dir, token) = (Arc::clone(m), dir.clone(), cancel.clone());
+        tokio::task::spawn_blocking(move || prepare(&m, &dir, &token))
+    });
+    for removed in futures::future::join_all(prepared).await {
+        summary.removed +=
+            removed.map_err(|e| EngineError::Internal(format!("prepare task: {e}")))??;
     }
 
     progress.set_phase(Phase::Write).await;
@@ -131,7 +139,6 @@ pub async fn restore(
             .iter()
             .map(|(id, keys)| Ok((*id, keys.data(k)?)))
             .collect::<EngineResult<_>>()?;
-        let m = Arc::new(m);
         summary.bytes += write_files(
             volume,
             Arc::clone(&m),
