@@ -7,6 +7,7 @@
 mod backup;
 mod big_file;
 mod ceilings;
+mod child;
 mod client;
 mod cpu;
 mod data;
