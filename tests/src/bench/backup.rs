@@ -15,7 +15,7 @@ use super::client::{Client, POLL_SECS, Timed};
 use super::cpu::{CpuTimes, Spent, describe};
 use super::data::{Cache, DataSet, dir_bytes, quote, time_sh};
 use super::pollers::{self, POLLERS, percentiles};
-use super::{DataKind, Selection, mb_s, restore, sets, verdict};
+use super::{DataKind, Selection, mb_s, restore, s3, sets, verdict};
 use crate::TestDaemon;
 
 pub(super) const DB: &str = "BENCH";
@@ -57,6 +57,8 @@ pub(super) struct Bench {
     pub scratch: PathBuf,
     pub cache: Cache,
     pub ceilings: Ceilings,
+    /// `http://127.0.0.1:<port>` of the daemon's `/metrics`.
+    pub metrics_url: String,
 }
 
 impl Bench {
@@ -65,7 +67,7 @@ impl Bench {
         self.data.name
     }
 
-    fn backup(&self, volume: &str, level: u8) -> anyhow::Result<(Timed, Spent)> {
+    pub fn backup(&self, volume: &str, level: u8) -> anyhow::Result<(Timed, Spent)> {
         CpuTimes::measure(|| {
             self.client.timed(
                 "db_backup_start",
@@ -80,7 +82,7 @@ impl Bench {
         self.scratch.join(name)
     }
 
-    fn add_volume(&self, name: &str, options: &[&str]) -> anyhow::Result<()> {
+    pub fn add_volume(&self, name: &str, options: &[&str]) -> anyhow::Result<()> {
         let dir = self.vol_dir(name);
         std::fs::create_dir_all(&dir)?;
         self.client.call(
@@ -92,8 +94,8 @@ impl Bench {
     }
 }
 
-/// Runs the selected backup/restore figures (everything except `rss` and `xmlrpc`) on
-/// each data set of `kinds`.
+/// Runs the selected backup, restore and S3 figures (everything except `rss`, `growth`
+/// and `xmlrpc`) on each data set of `kinds`.
 pub fn run(sel: &Selection, sizes: Sizes, kinds: &[DataKind]) -> anyhow::Result<()> {
     let cache = Cache::detect();
     println!("cache    {}", cache.describe());
@@ -134,6 +136,7 @@ fn run_set(sel: &Selection, sizes: Sizes, kind: DataKind, cache: Cache) -> anyho
         scratch: scratch.path().to_path_buf(),
         cache,
         ceilings,
+        metrics_url: d.metrics_url(),
     };
     bench.add_volume(VOL_ZSTD, &[])?;
     bench.add_volume(VOL_RAW, &["nocompression"])?;
@@ -181,6 +184,9 @@ fn figures(b: &Bench, sel: &Selection) -> anyhow::Result<()> {
     }
     if sel.progress {
         progress_under_load(b)?;
+    }
+    if sel.s3 {
+        s3::figures(b)?;
     }
     Ok(())
 }

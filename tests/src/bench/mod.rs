@@ -15,16 +15,23 @@ mod pollers;
 mod real_tree;
 mod restore;
 mod rss;
+mod s3;
+mod s3_metrics;
+mod s3_plain;
 mod sets;
 mod xmlrpc;
 
 use anyhow::{Context as _, bail};
 
-const USAGE: &str = "usage: bench [--only xmlrpc|backup|restore|verify|incremental|progress|rss|nocompression[,...]]
+const USAGE: &str = "usage: bench [--only xmlrpc|backup|restore|verify|incremental|progress|rss|nocompression|s3[,...]]
              [--data mixed|real|big|both[,...] (default both = mixed,real)]
              [--size SIZE (default 1GiB)] [--big-size SIZE (default 2GiB)]
              [--rss-size SIZE (default 4GiB)] [--nodes N (default 4)]
-data sets (each backup/restore figure runs on each one asked for):
+figures:
+  s3      level-0 backup to and restore from an S3 volume (s3s-fs on loopback, $S3S_FS)
+          beside plain object_store puts and ranged GETs of the same objects, and the
+          requests each sent per GiB; on each data set asked for
+data sets (each backup/restore/s3 figure runs on each one asked for):
   mixed  storage::datagen: CSV text and random blocks, --size bytes over --nodes nodes
   real   files sampled from /usr/lib, /usr/share, /usr/bin (80 % of --size) plus random
          blobs of 1-64 MiB (20 %), over --nodes nodes
@@ -41,6 +48,7 @@ pub struct Selection {
     verify: bool,
     progress: bool,
     rss: bool,
+    s3: bool,
 }
 
 impl Selection {
@@ -54,6 +62,7 @@ impl Selection {
             verify: true,
             progress: true,
             rss: true,
+            s3: true,
         }
     }
 
@@ -67,6 +76,7 @@ impl Selection {
             "verify" => &mut self.verify,
             "progress" => &mut self.progress,
             "rss" => &mut self.rss,
+            "s3" => &mut self.s3,
             other => bail!("unknown figure '{other}'\n{USAGE}"),
         };
         *flag = true;
@@ -80,6 +90,7 @@ impl Selection {
             || self.restore
             || self.verify
             || self.progress
+            || self.s3
     }
 }
 
