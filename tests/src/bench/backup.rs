@@ -191,7 +191,7 @@ fn figures(b: &Bench, sel: &Selection) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn met(yes: bool) -> &'static str {
+pub(super) fn met(yes: bool) -> &'static str {
     if yes { "MET" } else { "MISSED" }
 }
 

@@ -1,5 +1,6 @@
 //! The real `confd` binary as a child process, so its memory is measured apart from the
-//! bench's own: `VmHWM` of `/proc/<pid>/status`.
+//! bench's own: `VmHWM` of `/proc/<pid>/status`, which `/proc/<pid>/clear_refs` can reset
+//! between two operations of the same process.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -89,6 +90,13 @@ impl Confd {
     /// Peak RSS so far (`VmHWM`), in KiB.
     pub fn peak_kib(&self) -> anyhow::Result<u64> {
         self.status_kib("VmHWM:")
+    }
+
+    /// Sets the peak RSS back to the current RSS (`5` to `clear_refs`, Linux 4.0+), so
+    /// the next operation's peak is its own and not the previous one's.
+    pub fn reset_peak(&self) -> anyhow::Result<()> {
+        let path = format!("/proc/{}/clear_refs", self.child.id());
+        std::fs::write(&path, b"5").with_context(|| format!("writing 5 to {path}"))
     }
 }
 
