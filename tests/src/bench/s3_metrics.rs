@@ -6,10 +6,11 @@
 use std::process::Command;
 
 use anyhow::{Context as _, bail};
+use confd_storage::volume::S3Request;
 
 const PREFIX: &str = "confd_s3_requests_total{request=\"";
 
-/// Requests by kind, in the order `/metrics` lists them.
+/// Requests by kind, in the order of [`S3Request::ALL`].
 #[derive(Debug, Clone, Default)]
 pub struct Requests(Vec<(String, u64)>);
 
@@ -29,7 +30,7 @@ impl Requests {
             );
         }
         let text = String::from_utf8_lossy(&out.stdout);
-        let counts: Vec<(String, u64)> = text
+        let mut counts: Vec<(String, u64)> = text
             .lines()
             .filter_map(|l| {
                 let (kind, value) = l.strip_prefix(PREFIX)?.split_once("\"} ")?;
@@ -41,6 +42,14 @@ impl Requests {
         if counts.is_empty() {
             bail!("no confd_s3_requests_total counters on {metrics_url}/metrics");
         }
+        // `/metrics` lists the kinds in no fixed order; the storage crate's order is.
+        let rank = |kind: &str| {
+            S3Request::ALL
+                .iter()
+                .position(|k| k.name() == kind)
+                .unwrap_or(usize::MAX)
+        };
+        counts.sort_by_key(|(kind, _)| rank(kind));
         Ok(Self(counts))
     }
 
