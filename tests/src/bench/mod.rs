@@ -1,8 +1,8 @@
 //! The `bench` binary's figures (design 8). Each part starts what it needs (an in-process
 //! daemon on port 0 or the real `confd` binary as a child, a data set in a temporary
-//! directory) and prints one line per figure, beside its reference and its ceiling where
-//! there is one. The backup and restore figures run once per data set asked for
-//! (`--data`), each line naming its set.
+//! directory, an S3 server) and prints one line per figure, beside its reference and its
+//! ceiling where there is one. The backup, restore and S3 figures run once per data set
+//! asked for (`--data`), each line naming its set.
 
 mod backup;
 mod big_file;
