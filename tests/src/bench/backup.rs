@@ -16,7 +16,7 @@ use super::cpu::{CpuTimes, Spent, describe};
 use super::data::{Cache, DataSet, dir_bytes, quote, time_sh};
 use super::pollers::{self, POLLERS, percentiles};
 use super::server_latency::Histogram;
-use super::{DataKind, Selection, mb_s, restore, sets, verdict};
+use super::{DataKind, Selection, mb_s, restore, s3, sets, verdict};
 use crate::TestDaemon;
 
 pub(super) const DB: &str = "BENCH";
@@ -58,7 +58,8 @@ pub(super) struct Bench {
     pub scratch: PathBuf,
     pub cache: Cache,
     pub ceilings: Ceilings,
-    /// The daemon's monitoring listener, for its own latency histogram.
+    /// `http://127.0.0.1:<port>` of the daemon's `/metrics` (S3 request counts, its own
+    /// latency histogram).
     pub metrics_url: String,
 }
 
@@ -68,7 +69,7 @@ impl Bench {
         self.data.name
     }
 
-    fn backup(&self, volume: &str, level: u8) -> anyhow::Result<(Timed, Spent)> {
+    pub fn backup(&self, volume: &str, level: u8) -> anyhow::Result<(Timed, Spent)> {
         CpuTimes::measure(|| {
             self.client.timed(
                 "db_backup_start",
@@ -83,7 +84,7 @@ impl Bench {
         self.scratch.join(name)
     }
 
-    fn add_volume(&self, name: &str, options: &[&str]) -> anyhow::Result<()> {
+    pub fn add_volume(&self, name: &str, options: &[&str]) -> anyhow::Result<()> {
         let dir = self.vol_dir(name);
         std::fs::create_dir_all(&dir)?;
         self.client.call(
@@ -95,8 +96,8 @@ impl Bench {
     }
 }
 
-/// Runs the selected backup/restore figures (everything except `rss` and `xmlrpc`) on
-/// each data set of `kinds`.
+/// Runs the selected backup, restore and S3 figures (everything except `rss`, `growth`
+/// and `xmlrpc`) on each data set of `kinds`.
 pub fn run(sel: &Selection, sizes: Sizes, kinds: &[DataKind]) -> anyhow::Result<()> {
     let cache = Cache::detect();
     println!("cache    {}", cache.describe());
@@ -186,10 +187,13 @@ fn figures(b: &Bench, sel: &Selection) -> anyhow::Result<()> {
     if sel.progress {
         progress_under_load(b)?;
     }
+    if sel.s3 {
+        s3::figures(b)?;
+    }
     Ok(())
 }
 
-fn met(yes: bool) -> &'static str {
+pub(super) fn met(yes: bool) -> &'static str {
     if yes { "MET" } else { "MISSED" }
 }
 

@@ -58,7 +58,8 @@ pub fn build(root: &Path, bytes: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn csv_row(out: &mut Vec<u8>, row: u64, rng: &mut Rng) {
+/// Appends CSV row `row` of a table like `storage::datagen`'s.
+pub fn csv_row(out: &mut Vec<u8>, row: u64, rng: &mut Rng) {
     const STATUSES: [&str; 4] = ["ACTIVE", "CLOSED", "PENDING", "ARCHIVED"];
     const CITIES: [&str; 6] = [
         "BERLIN",

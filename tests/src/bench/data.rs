@@ -241,6 +241,29 @@ pub fn sh(script: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Fails unless the file system of `dir` has `need` bytes free, naming `what` needs them.
+pub fn ensure_room(dir: &Path, need: u64, what: &str) -> anyhow::Result<()> {
+    let out = Command::new("df")
+        .args(["-B1", "--output=avail"])
+        .arg(dir)
+        .output()
+        .context("running df")?;
+    let free: u64 = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .nth(1)
+        .and_then(|l| l.trim().parse().ok())
+        .with_context(|| format!("no free space from `df {}`", dir.display()))?;
+    if free < need {
+        bail!(
+            "{what} needs about {:.1} GB free under {}, there are {:.1} GB",
+            need as f64 / 1e9,
+            dir.display(),
+            free as f64 / 1e9
+        );
+    }
+    Ok(())
+}
+
 /// Runs `script` with `sh -c` and returns its wall time in seconds.
 pub fn time_sh(script: &str) -> anyhow::Result<f64> {
     let t = Instant::now();

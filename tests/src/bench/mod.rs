@@ -1,30 +1,46 @@
 //! The `bench` binary's figures (design 8). Each part starts what it needs (an in-process
 //! daemon on port 0 or the real `confd` binary as a child, a data set in a temporary
-//! directory) and prints one line per figure, beside its reference and its ceiling where
-//! there is one. The backup and restore figures run once per data set asked for
-//! (`--data`), each line naming its set.
+//! directory, an S3 server) and prints one line per figure, beside its reference and its
+//! ceiling where there is one. The backup, restore and S3 figures run once per data set
+//! asked for (`--data`), each line naming its set.
 
 mod backup;
 mod big_file;
 mod ceilings;
+mod child;
 mod client;
 mod cpu;
 mod data;
+mod growth;
 mod pollers;
 mod real_tree;
 mod restore;
 mod rss;
+mod s3;
+mod s3_metrics;
+mod s3_plain;
 mod server_latency;
 mod sets;
+mod small_files;
 mod xmlrpc;
 
 use anyhow::{Context as _, bail};
 
-const USAGE: &str = "usage: bench [--only xmlrpc|backup|restore|verify|incremental|progress|rss|nocompression[,...]]
+const USAGE: &str = "usage: bench [--only xmlrpc|backup|restore|verify|incremental|progress|rss|nocompression|s3|growth[,...]]
              [--data mixed|real|big|both[,...] (default both = mixed,real)]
              [--size SIZE (default 1GiB)] [--big-size SIZE (default 2GiB)]
              [--rss-size SIZE (default 4GiB)] [--nodes N (default 4)]
-data sets (each backup/restore figure runs on each one asked for):
+             [--small-files N (default 200000)] [--scale]
+default: every figure but growth; growth runs only when --only names it
+figures:
+  s3      level-0 backup to and restore from an S3 volume (s3s-fs on loopback, $S3S_FS)
+          beside plain object_store puts and ranged GETs of the same objects, and the
+          requests each sent per GiB; on each data set asked for
+  growth  a confd child's level-0 backup time and peak RSS at 1 and 4 GiB of mixed data
+          (--scale adds 16 GiB); --small-files files of 1-64 KiB backed up and restored
+          by a confd child beside tar | zstd and zstd -d | tar -x; level-1 after
+          rewriting 0.1 %, 1 % and 10 % of the files of a real set of --size bytes
+data sets (each backup/restore/s3 figure runs on each one asked for):
   mixed  storage::datagen: CSV text and random blocks, --size bytes over --nodes nodes
   real   files sampled from /usr/lib, /usr/share, /usr/bin (80 % of --size) plus random
          blobs of 1-64 MiB (20 %), over --nodes nodes
@@ -41,6 +57,8 @@ pub struct Selection {
     verify: bool,
     progress: bool,
     rss: bool,
+    s3: bool,
+    growth: bool,
 }
 
 impl Selection {
@@ -54,6 +72,9 @@ impl Selection {
             verify: true,
             progress: true,
             rss: true,
+            s3: true,
+            // Opt-in: it makes sets of several GiB and 200,000 files.
+            growth: false,
         }
     }
 
@@ -67,6 +88,8 @@ impl Selection {
             "verify" => &mut self.verify,
             "progress" => &mut self.progress,
             "rss" => &mut self.rss,
+            "s3" => &mut self.s3,
+            "growth" => &mut self.growth,
             other => bail!("unknown figure '{other}'\n{USAGE}"),
         };
         *flag = true;
@@ -80,6 +103,7 @@ impl Selection {
             || self.restore
             || self.verify
             || self.progress
+            || self.s3
     }
 }
 
@@ -149,6 +173,7 @@ pub fn main(args: Vec<String>) -> anyhow::Result<()> {
     let (mut size, mut rss_size, mut nodes) = (1u64 << 30, 4u64 << 30, 4usize);
     let mut big = 2u64 << 30;
     let mut kinds = vec![DataKind::Mixed, DataKind::Real];
+    let (mut small_files, mut scale) = (200_000usize, false);
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -172,6 +197,14 @@ pub fn main(args: Vec<String>) -> anyhow::Result<()> {
                     .filter(|n| (1..=64).contains(n))
                     .with_context(|| format!("--nodes needs a number 1..64\n{USAGE}"))?;
             }
+            "--small-files" => {
+                small_files = it
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|n| *n > 0)
+                    .with_context(|| format!("--small-files needs a number > 0\n{USAGE}"))?;
+            }
+            "--scale" => scale = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -202,6 +235,19 @@ pub fn main(args: Vec<String>) -> anyhow::Result<()> {
     }
     if sel.rss {
         rss::peak_rss(rss_size, nodes)?;
+    }
+    if sel.growth {
+        let cache = data::Cache::detect();
+        if !sel.any_backup() {
+            println!("cache    {}", cache.describe());
+        }
+        let g = growth::Growth {
+            scale,
+            small_files,
+            nodes,
+            size,
+        };
+        growth::run(g, cache)?;
     }
     Ok(())
 }

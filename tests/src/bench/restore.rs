@@ -14,19 +14,19 @@ use super::{mb_s, verdict};
 
 const RESTORED: &str = "BENCH_RESTORED";
 
-/// The ID of the level-0 backup on the zstd volume.
-fn level0_id(b: &Bench) -> anyhow::Result<String> {
+/// The ID of the level-0 backup on `volume`.
+pub(super) fn level0_id(b: &Bench, volume: &str) -> anyhow::Result<String> {
     let list = b.client.call("db_backup_list", json!({"db_name": DB}))?;
     let id = list
         .as_array()
         .and_then(|l| {
             l.iter().find(|e| {
                 e.get("level").and_then(Value::as_u64) == Some(0)
-                    && e.get("volume").and_then(Value::as_str) == Some(VOL_ZSTD)
+                    && e.get("volume").and_then(Value::as_str) == Some(volume)
             })
         })
         .and_then(|e| e.get("id").and_then(Value::as_str))
-        .with_context(|| format!("no level-0 backup on {VOL_ZSTD} in {list}"))?
+        .with_context(|| format!("no level-0 backup on {volume} in {list}"))?
         .to_owned();
     Ok(id)
 }
@@ -39,7 +39,7 @@ fn target(b: &Bench) -> PathBuf {
 /// afterwards, nothing later needs it.
 pub(super) fn restore(b: &Bench, ref_zst: &Path) -> anyhow::Result<f64> {
     let data = &b.data;
-    let id = level0_id(b)?;
+    let id = level0_id(b, VOL_ZSTD)?;
     let target = target(b);
     std::fs::create_dir_all(&target)?;
     b.client.call(
@@ -94,7 +94,7 @@ pub(super) fn restore(b: &Bench, ref_zst: &Path) -> anyhow::Result<f64> {
 /// Verifies the level-0 backup the restore just read, from a cold cache like it.
 pub(super) fn verify(b: &Bench, restore_secs: f64) -> anyhow::Result<()> {
     let data = &b.data;
-    let id = level0_id(b)?;
+    let id = level0_id(b, VOL_ZSTD)?;
     b.cache.prepare(&[&b.vol_dir(VOL_ZSTD)])?;
     let (ours, ours_cpu) = CpuTimes::measure(|| {
         b.client.timed(
