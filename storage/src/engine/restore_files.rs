@@ -34,8 +34,8 @@ use super::unpack::Unpacker;
 use crate::archive::{ChunkRef, Entry, EntryKind, Manifest};
 use crate::volume::{ArchiveVolume, ObjectKey, VolumeError};
 
-/// Where a chunk goes: (file slot, chunk index in its entry).
-type ChunkAt = (usize, usize);
+/// Where a chunk goes: file slot, chunk index in its entry, byte offset in the file.
+type ChunkAt = (usize, usize, u64);
 
 /// Work for a restore thread: a whole span or a batch of empty files, so that a thread
 /// hand-off costs per few MiB rather than per small file.
@@ -49,13 +49,11 @@ enum Task {
 /// Empty files per [`Task::Empty`].
 const EMPTY_BATCH: usize = 256;
 
-/// A regular file of the manifest being restored.
+/// A regular file of the manifest being restored: a few words each, since a restore may
+/// hold hundreds of thousands (its path is derived when needed).
 struct Slot {
     /// Index into the manifest's entries.
     entry: usize,
-    path: PathBuf,
-    /// Byte offset of each chunk in the file.
-    offsets: Vec<u64>,
     /// Chunks not written yet; the worker that writes the last one finishes the file.
     remaining: AtomicUsize,
     /// Created by the first chunk to arrive.
@@ -65,6 +63,8 @@ struct Slot {
 /// What the producer and the workers share.
 struct Shared {
     manifest: Arc<Manifest>,
+    /// The node directory restored into.
+    dir: PathBuf,
     slots: Vec<Slot>,
     progress: Arc<Progress>,
     /// Cancelled by the caller, or by the first failure here.
@@ -75,6 +75,10 @@ struct Shared {
 impl Shared {
     fn entry(&self, slot: &Slot) -> &Entry {
         &self.manifest.entries[slot.entry]
+    }
+
+    fn path(&self, slot: &Slot) -> PathBuf {
+        self.dir.join(self.entry(slot).rel_path())
     }
 
     fn fail(&self, e: EngineError) {
@@ -107,13 +111,16 @@ pub(crate) async fn write_files(
     let total = manifest.file_bytes();
     let shared = Arc::new(Shared {
         manifest,
+        dir,
         slots,
         progress: Arc::clone(progress),
         stop: cancel.child_token(),
         failure: Mutex::new(None),
     });
     let workers = workers.max(1);
-    let (tx, rx) = mpsc::channel::<Task>(2 * workers);
+    // Spans of up to 8 MiB each: in flight (4), queued (one per worker) and being written
+    // bound the restore's data in memory to about 64 MiB with two workers.
+    let (tx, rx) = mpsc::channel::<Task>(workers);
     let rx = Arc::new(Mutex::new(rx));
     let mut threads = Vec::with_capacity(workers);
     for i in 0..workers {
@@ -173,20 +180,20 @@ fn plan(
                 detail: format!("its chunks do not add up to its size {}", e.size),
             });
         }
-        let mut offsets = Vec::with_capacity(e.chunks.len());
         let mut at = 0;
         for (c, r) in e.chunks.iter().enumerate() {
             let object = *objects
                 .get(&(r.bid, r.level))
                 .ok_or_else(|| not_in_chain(&path, r))?;
-            chunks.push((object, r.offset..r.offset + r.stored_len, (slots.len(), c)));
-            offsets.push(at);
+            chunks.push((
+                object,
+                r.offset..r.offset + r.stored_len,
+                (slots.len(), c, at),
+            ));
             at += r.raw_len;
         }
         slots.push(Slot {
             entry: i,
-            path,
-            offsets,
             remaining: AtomicUsize::new(e.chunks.len()),
             file: Mutex::new(None),
         });
@@ -214,7 +221,7 @@ async fn produce(
     tx: &mpsc::Sender<Task>,
 ) -> EngineResult<()> {
     let empty: Vec<usize> = (0..shared.slots.len())
-        .filter(|&i| shared.slots[i].offsets.is_empty())
+        .filter(|&i| shared.entry(&shared.slots[i]).chunks.is_empty())
         .collect();
     for batch in empty.chunks(EMPTY_BATCH) {
         tx.send(Task::Empty(batch.to_vec()))
@@ -249,7 +256,7 @@ async fn span_error(
     e: VolumeError,
 ) -> EngineError {
     let corrupt = |slot: usize, e: VolumeError| EngineError::Corrupt {
-        file: shared.slots[slot].path.display().to_string(),
+        file: shared.path(&shared.slots[slot]).display().to_string(),
         detail: e.to_string(),
     };
     if !matches!(
@@ -259,12 +266,12 @@ async fn span_error(
         return e.into();
     }
     let key = &keys[span.object];
-    for ((slot, _), range) in &span.chunks {
+    for ((slot, _, _), range) in &span.chunks {
         if let Err(e) = volume.get_range(key, range.clone()).await {
             return corrupt(*slot, e);
         }
     }
-    let first = span.chunks.first().map_or(0, |((slot, _), _)| *slot);
+    let first = span.chunks.first().map_or(0, |((slot, _, _), _)| *slot);
     corrupt(first, e)
 }
 
@@ -282,9 +289,9 @@ fn worker(shared: &Shared, rx: &Mutex<mpsc::Receiver<Task>>) {
             continue; // drain, so the producer is not left waiting on a full channel
         }
         let done = match task {
-            Task::Chunks(chunks) => chunks.iter().try_for_each(|((slot, c), stored)| {
-                write_chunk(shared, &mut unpacker, *slot, *c, stored)
-            }),
+            Task::Chunks(chunks) => chunks
+                .iter()
+                .try_for_each(|(at, stored)| write_chunk(shared, &mut unpacker, *at, stored)),
             Task::Empty(slots) => slots.iter().try_for_each(|&slot| write_empty(shared, slot)),
         };
         if let Err(e) = done {
@@ -298,28 +305,27 @@ fn worker(shared: &Shared, rx: &Mutex<mpsc::Receiver<Task>>) {
 fn write_chunk(
     shared: &Shared,
     unpacker: &mut Unpacker,
-    slot: usize,
-    c: usize,
+    (slot, c, offset): ChunkAt,
     stored: &[u8],
 ) -> EngineResult<()> {
     let s = &shared.slots[slot];
     let entry = shared.entry(s);
     let r = &entry.chunks[c];
+    let path = shared.path(s);
     let raw = unpacker
         .unpack(r, stored)
         .map_err(|detail| EngineError::Corrupt {
-            file: s.path.display().to_string(),
+            file: path.display().to_string(),
             detail,
         })?;
-    let file = open_slot(s)?;
-    let offset = s.offsets[c];
+    let file = open_slot(s, &path)?;
     file.write_all_at(raw, offset)
-        .map_err(EngineError::io(&s.path))?;
+        .map_err(EngineError::io(&path))?;
     shared.progress.add_bytes(r.raw_len);
-    shared.progress.chunk(&s.path, offset);
+    shared.progress.chunk(&path, offset);
     // AcqRel: the worker that finishes the file sees every other worker's write done.
     if s.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
-        finish_file(&file, entry).map_err(EngineError::io(&s.path))?;
+        finish_file(&file, entry).map_err(EngineError::io(&path))?;
         drop(file);
         *s.file.lock().unwrap_or_else(PoisonError::into_inner) = None;
         shared.progress.add_file();
@@ -329,20 +335,21 @@ fn write_chunk(
 
 fn write_empty(shared: &Shared, slot: usize) -> EngineResult<()> {
     let s = &shared.slots[slot];
-    create(&s.path)
+    let path = shared.path(s);
+    create(&path)
         .and_then(|f| finish_file(&f, shared.entry(s)))
-        .map_err(EngineError::io(&s.path))?;
+        .map_err(EngineError::io(&path))?;
     shared.progress.add_file();
     Ok(())
 }
 
 /// The file of `s`, created by the first chunk that needs it.
-fn open_slot(s: &Slot) -> EngineResult<Arc<File>> {
+fn open_slot(s: &Slot, path: &Path) -> EngineResult<Arc<File>> {
     let mut file = s.file.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some(f) = file.as_ref() {
         return Ok(Arc::clone(f));
     }
-    let f = Arc::new(create(&s.path).map_err(EngineError::io(&s.path))?);
+    let f = Arc::new(create(path).map_err(EngineError::io(path))?);
     *file = Some(Arc::clone(&f));
     Ok(f)
 }

@@ -134,7 +134,12 @@ mod tests {
     fn chunks_are_read_in_offset_order_and_shared_ones_once() {
         // A later file refers to the first chunk again (deduplicated), and tags come in
         // file order, not offset order.
-        let spans = plan([(0, 20..30, 'c'), (0, 0..10, 'a'), (0, 10..20, 'b'), (0, 0..10, 'd')]);
+        let spans = plan([
+            (0, 20..30, 'c'),
+            (0, 0..10, 'a'),
+            (0, 10..20, 'b'),
+            (0, 0..10, 'd'),
+        ]);
         assert_eq!(spans.len(), 1);
         assert_eq!(spans[0].range, 0..30);
         let tags: Vec<char> = spans[0].chunks.iter().map(|c| c.0).collect();
