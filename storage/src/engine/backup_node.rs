@@ -12,16 +12,16 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use bytes::Bytes;
 use tokio_util::sync::CancellationToken;
 
 use super::backup_read::{Chunk, FileToRead, Piece, WorkerJob, read_files, worker};
-use super::buf_pool::{BufPool, Pooled};
+use super::backup_write::{Gather, gather, write_queued};
+use super::buf_pool::BufPool;
 use super::error::{EngineError, EngineResult};
 use super::pipeline;
 use super::progress::Progress;
 use crate::archive::{ChunkHash, ChunkRef, Compression, Entry};
-use crate::volume::{ObjectKey, ObjectWriter, VolumeResult};
+use crate::volume::{ObjectKey, ObjectWriter};
 
 /// Counters of one node's write phase.
 #[derive(Debug, Default)]
@@ -81,15 +81,27 @@ pub(crate) async fn write_node(
         })
         .map_err(|e| EngineError::Internal(format!("cannot start the reader thread: {e}")))?;
 
-    let pumped = pump(&mut *writer, pool, drain, job, entries).await;
+    let (out, queue) = gather(pool);
+    let (pumped, written) = futures::join!(
+        pump(out, drain, job, entries),
+        write_queued(&mut *writer, queue)
+    );
     // The drain is gone now, so a reader blocked on a full pipeline wakes up and stops.
     let read = read_rx
         .await
         .map_err(|_| EngineError::Internal("the reader thread ended without an answer".into()))
         .and_then(|r| r);
-    let outcome = match (pumped, read) {
-        (Err(e), _) | (Ok(_), Err(e)) => Err(e),
-        (Ok(stats), Ok(())) => Ok(stats),
+    let outcome = match (written, pumped, read) {
+        (Err(e), _, _) => Err(e.into()),
+        (Ok(()), Err(e), _) | (Ok(()), Ok(_), Err(e)) => Err(e),
+        (Ok(()), Ok(stats), Ok(())) if writer.written() != stats.bytes_stored => {
+            Err(EngineError::Internal(format!(
+                "data object has {} bytes, its chunks {}",
+                writer.written(),
+                stats.bytes_stored
+            )))
+        }
+        (Ok(()), Ok(stats), Ok(())) => Ok(stats),
     };
     match outcome {
         Ok(stats) => Ok((stats, writer)),
@@ -102,59 +114,15 @@ pub(crate) async fn write_node(
     }
 }
 
-/// New chunks smaller than this are copied together into writes of up to one chunk: a small
-/// file's chunk is a few KiB, and every write is a hop to a blocking thread (local) or a
-/// buffer append (S3). Larger ones are written as they are.
-const GATHER_BELOW: usize = 1 << 20;
-
-/// The data object being written, with the small chunks not handed to the volume yet.
-struct Gather<'w> {
-    writer: &'w mut dyn ObjectWriter,
-    pool: BufPool,
-    pending: Option<Pooled>,
-}
-
-impl Gather<'_> {
-    /// Where the next chunk will start in the data object.
-    fn offset(&self) -> u64 {
-        self.writer.written() + self.pending.as_ref().map_or(0, |p| p.len() as u64)
-    }
-
-    async fn push(&mut self, stored: Bytes) -> VolumeResult<()> {
-        if stored.len() >= GATHER_BELOW {
-            self.flush().await?;
-            return self.writer.write(stored).await;
-        }
-        if self
-            .pending
-            .as_ref()
-            .is_some_and(|p| p.spare() < stored.len())
-        {
-            self.flush().await?;
-        }
-        self.pending
-            .get_or_insert_with(|| self.pool.get(0))
-            .push(&stored);
-        Ok(())
-    }
-
-    async fn flush(&mut self) -> VolumeResult<()> {
-        match self.pending.take() {
-            Some(p) if p.len() > 0 => self.writer.write(p.into_bytes()).await,
-            _ => Ok(()),
-        }
-    }
-}
-
 /// Dedupe and write state of one node's pump.
-struct Store<'a, 'w> {
+struct Store<'a> {
     job: &'a NodeWrite<'a>,
-    out: Gather<'w>,
+    out: Gather,
     own: HashMap<ChunkHash, ChunkRef>,
     stats: NodeStats,
 }
 
-impl Store<'_, '_> {
+impl Store<'_> {
     /// The ref of `c`: a chunk already in the chain or in this object, or `c` stored now.
     async fn store(&mut self, c: Chunk) -> EngineResult<ChunkRef> {
         let known = self
@@ -197,19 +165,14 @@ impl Store<'_, '_> {
 
 /// The ordered writer: stores new chunks, references known ones.
 async fn pump(
-    writer: &mut dyn ObjectWriter,
-    pool: BufPool,
+    out: Gather,
     mut drain: pipeline::Drain<Piece>,
     job: &NodeWrite<'_>,
     entries: &mut [Entry],
 ) -> EngineResult<NodeStats> {
     let mut s = Store {
         job,
-        out: Gather {
-            writer,
-            pool,
-            pending: None,
-        },
+        out,
         own: HashMap::new(),
         stats: NodeStats::default(),
     };

@@ -20,6 +20,7 @@ mod backup;
 mod backup_check;
 mod backup_node;
 mod backup_read;
+mod backup_write;
 mod buf_pool;
 mod claim;
 mod error;
