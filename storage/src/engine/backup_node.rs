@@ -1,12 +1,13 @@
-//! The write phase of one node: a reader thread and N workers turn the files to read into
-//! hashed, compressed chunks (see `backup_read`), and this task writes new chunks to the
-//! node's data object in file order, deduplicating against the chain and against itself.
+//! Step 2 of a backup, the write phase, node after node: a reader thread and N workers turn
+//! the files to read into hashed, compressed chunks (see `backup_read`), and this task
+//! dedupes them in file order, against the chain and against itself, and queues the new
+//! ones for the node's data object (see `backup_write`).
 //!
 //! ```text
 //! reader (large files; batches of small ones) ──▶ N workers (read small files, BLAKE3 +
-//! zstd) ──in order──▶ writer (async)
+//! zstd) ──in order──▶ pump (dedupe, refs) ──queue──▶ data object writer
 //! ```
-//! The pipeline is bounded (see `pipeline`), so memory stays flat whatever the data size.
+//! The pipeline and the queue are bounded, so memory stays flat whatever the data size.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -14,14 +15,16 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
+use super::backup::BackupPlan;
+use super::backup_plan::NodePlan;
 use super::backup_read::{Chunk, FileToRead, Piece, WorkerJob, read_files, worker};
 use super::backup_write::{Gather, gather, write_queued};
 use super::buf_pool::BufPool;
 use super::error::{EngineError, EngineResult};
-use super::pipeline;
+use super::pipeline::{self, default_workers};
 use super::progress::Progress;
-use crate::archive::{ChunkHash, ChunkRef, Compression, Entry};
-use crate::volume::{ObjectKey, ObjectWriter};
+use crate::archive::{BackupKeys, ChunkHash, ChunkRef, Compression, Entry};
+use crate::volume::{ArchiveVolume, ObjectKey, ObjectWriter, VolumeResult};
 
 /// Counters of one node's write phase.
 #[derive(Debug, Default)]
@@ -35,7 +38,7 @@ pub(crate) struct NodeStats {
 }
 
 /// Everything the write phase of one node needs.
-pub(crate) struct NodeWrite<'a> {
+struct NodeWrite<'a> {
     pub bid: u64,
     pub level: u8,
     pub dir: PathBuf,
@@ -48,11 +51,80 @@ pub(crate) struct NodeWrite<'a> {
     pub cancel: &'a CancellationToken,
 }
 
+/// Step 2: the data object of every node, one node after the other; each node's entries
+/// get the refs of the chunks written for them. A node's data object is made durable
+/// (its last flush, which may wait for the disk) while the next node is read.
+pub(crate) async fn write_data(
+    volume: &dyn ArchiveVolume,
+    plan: &BackupPlan,
+    keys: &BackupKeys,
+    nodes: &mut [NodePlan],
+    progress: &Arc<Progress>,
+    cancel: &CancellationToken,
+) -> EngineResult<Vec<NodeStats>> {
+    let workers = plan.threads.unwrap_or_else(default_workers).max(1);
+    let mut stats = Vec::with_capacity(nodes.len());
+    let mut finishing: Option<Finishing> = None;
+    for (k, node) in nodes.iter_mut().enumerate() {
+        let job = NodeWrite {
+            bid: plan.bid,
+            level: plan.level,
+            dir: plan.nodes[k].clone(),
+            data_key: keys.data(k)?,
+            chain: Arc::new(std::mem::take(&mut node.chain)),
+            compression: plan.compression,
+            workers,
+            progress,
+            cancel,
+        };
+        let files = std::mem::take(&mut node.files);
+        // Both run to the end even when one fails, so no write is left running.
+        let (finished, written) = futures::join!(
+            finish(finishing.take()),
+            write_node(volume, &job, files, &mut node.entries)
+        );
+        let finished = finished.map(|size| store_size(&mut stats, size));
+        match (finished, written) {
+            (Ok(()), Ok((s, writer))) => {
+                stats.push(s);
+                finishing = Some(writer.finish());
+            }
+            (Err(e), Ok((_, writer))) => {
+                if let Err(ae) = writer.abort().await {
+                    tracing::warn!(error = %ae, "could not discard partial data object");
+                }
+                return Err(e);
+            }
+            (_, Err(e)) => return Err(e),
+        }
+    }
+    let size = finish(finishing).await?;
+    store_size(&mut stats, size);
+    Ok(stats)
+}
+
+/// A data object being made durable; its size once done.
+type Finishing = futures::future::BoxFuture<'static, VolumeResult<u64>>;
+
+async fn finish(finishing: Option<Finishing>) -> EngineResult<Option<u64>> {
+    match finishing {
+        Some(f) => Ok(Some(f.await?)),
+        None => Ok(None),
+    }
+}
+
+/// Records the size of the last node's data object, once it is durable.
+fn store_size(stats: &mut [NodeStats], size: Option<u64>) {
+    if let (Some(size), Some(last)) = (size, stats.last_mut()) {
+        last.data_size = size;
+    }
+}
+
 /// Runs the write phase of one node: fills `entries[i].chunks` of every file read. On
 /// success the data object holds every chunk and is returned unfinished, so the caller
 /// can make it durable while the next node is read; on failure it is aborted.
-pub(crate) async fn write_node(
-    volume: &dyn crate::volume::ArchiveVolume,
+async fn write_node(
+    volume: &dyn ArchiveVolume,
     job: &NodeWrite<'_>,
     files: Vec<FileToRead>,
     entries: &mut [Entry],
