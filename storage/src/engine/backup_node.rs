@@ -39,16 +39,16 @@ pub(crate) struct NodeStats {
 
 /// Everything the write phase of one node needs.
 struct NodeWrite<'a> {
-    pub bid: u64,
-    pub level: u8,
-    pub dir: PathBuf,
-    pub data_key: ObjectKey,
+    bid: u64,
+    level: u8,
+    dir: PathBuf,
+    data_key: ObjectKey,
     /// Chunks already stored by the chain, by hash.
-    pub chain: Arc<HashMap<ChunkHash, ChunkRef>>,
-    pub compression: Compression,
-    pub workers: usize,
-    pub progress: &'a Arc<Progress>,
-    pub cancel: &'a CancellationToken,
+    chain: Arc<HashMap<ChunkHash, ChunkRef>>,
+    compression: Compression,
+    workers: usize,
+    progress: &'a Arc<Progress>,
+    cancel: &'a CancellationToken,
 }
 
 /// Step 2: the data object of every node, one node after the other; each node's entries
