@@ -14,7 +14,6 @@
 //! so an aborted backup leaves nothing behind (and a crash leaves only objects without a
 //! marker, which `remove_uncommitted` deletes at start-up).
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -23,16 +22,14 @@ use bytes::Bytes;
 use tokio_util::sync::CancellationToken;
 
 use super::backup_check::{totals, validate};
-use super::backup_node::{NodeStats, NodeWrite, write_node};
-use super::backup_read::FileToRead;
+use super::backup_node::{NodeStats, write_data};
+use super::backup_plan::{NodePlan, scan_nodes};
 use super::error::{EngineError, EngineResult};
 use super::load::load_manifests;
-use super::pipeline::default_workers;
 use super::progress::{Phase, Progress};
-use super::tree::scan;
 use crate::archive::{
-    BackupKeys, BackupRef, ChunkHash, ChunkRef, Compression, Entry, EntryKind, MANIFEST_FORMAT,
-    Manifest, ManifestInfo, STATUS_FORMAT, StatusMarker, layout,
+    BackupKeys, BackupRef, ChunkHash, Compression, MANIFEST_FORMAT, Manifest, ManifestInfo,
+    STATUS_FORMAT, StatusMarker, layout,
 };
 use crate::volume::{ArchiveVolume, Prefix};
 
@@ -210,51 +207,6 @@ async fn discard(volume: &dyn ArchiveVolume, keys: &BackupKeys, prefix: &Prefix)
     }
 }
 
-/// Per node: the scanned entries and the files among them that must be read.
-struct NodePlan {
-    entries: Vec<Entry>,
-    files: Vec<FileToRead>,
-    chain: HashMap<ChunkHash, ChunkRef>,
-}
-
-fn plan_node(entries: Vec<Entry>, base: Option<&Manifest>, full_read: bool) -> NodePlan {
-    let mut entries = entries;
-    let mut chain = HashMap::new();
-    let mut by_path: HashMap<&[u8], &Entry> = HashMap::new();
-    if let Some(base) = base {
-        for e in &base.entries {
-            for r in &e.chunks {
-                chain.entry(r.blake3).or_insert_with(|| r.clone());
-            }
-            by_path.insert(e.path.as_slice(), e);
-        }
-    }
-    let mut files = Vec::new();
-    for (index, e) in entries.iter_mut().enumerate() {
-        if e.kind != EntryKind::File {
-            continue;
-        }
-        // restic's rule: same size, mtime and inode means same content; reuse the refs.
-        let unchanged = by_path.get(e.path.as_slice()).filter(|b| {
-            !full_read
-                && b.kind == EntryKind::File
-                && (b.size, b.mtime_ns, b.inode) == (e.size, e.mtime_ns, e.inode)
-        });
-        match unchanged {
-            Some(b) => e.chunks = b.chunks.clone(),
-            None => files.push(FileToRead {
-                index,
-                entry: e.clone(),
-            }),
-        }
-    }
-    NodePlan {
-        entries,
-        files,
-        chain,
-    }
-}
-
 async fn run(
     volume: &dyn ArchiveVolume,
     plan: &BackupPlan,
@@ -297,110 +249,6 @@ async fn run(
         marker,
         elapsed: Duration::ZERO,
     })
-}
-
-/// Step 1: scans every node directory (blocking file-system work, off the runtime's
-/// threads, all nodes at once) and decides per file whether it must be read.
-async fn scan_nodes(plan: &BackupPlan, cancel: &CancellationToken) -> EngineResult<Vec<NodePlan>> {
-    // The first failure stops the other scans, but each is awaited: none outlives the call.
-    let stop = cancel.child_token();
-    let scans: Vec<_> = plan
-        .nodes
-        .iter()
-        .map(|dir| {
-            let (dir, token) = (dir.clone(), stop.clone());
-            tokio::task::spawn_blocking(move || scan(&dir, &token))
-        })
-        .collect();
-    let mut nodes = Vec::with_capacity(plan.nodes.len());
-    let mut first_err = None;
-    for (k, task) in scans.into_iter().enumerate() {
-        let scanned = task
-            .await
-            .map_err(|e| EngineError::Internal(format!("scan task: {e}")))
-            .and_then(|r| r);
-        match scanned {
-            Ok(entries) if first_err.is_none() => {
-                let base = plan.base.as_ref().map(|b| &b.manifests[k]);
-                nodes.push(plan_node(entries, base, plan.full_read));
-            }
-            Ok(_) => {}
-            Err(e) => {
-                stop.cancel();
-                first_err.get_or_insert(e);
-            }
-        }
-    }
-    first_err.map_or(Ok(nodes), Err)
-}
-
-/// Step 2: the data object of every node, one node after the other; each node's entries
-/// get the refs of the chunks written for them. A node's data object is made durable
-/// (its last flush, which may wait for the disk) while the next node is read.
-async fn write_data(
-    volume: &dyn ArchiveVolume,
-    plan: &BackupPlan,
-    keys: &BackupKeys,
-    nodes: &mut [NodePlan],
-    progress: &Arc<Progress>,
-    cancel: &CancellationToken,
-) -> EngineResult<Vec<NodeStats>> {
-    let workers = plan.threads.unwrap_or_else(default_workers).max(1);
-    let mut stats = Vec::with_capacity(nodes.len());
-    let mut finishing: Option<Finishing> = None;
-    for (k, node) in nodes.iter_mut().enumerate() {
-        let job = NodeWrite {
-            bid: plan.bid,
-            level: plan.level,
-            dir: plan.nodes[k].clone(),
-            data_key: keys.data(k)?,
-            chain: Arc::new(std::mem::take(&mut node.chain)),
-            compression: plan.compression,
-            workers,
-            progress,
-            cancel,
-        };
-        let files = std::mem::take(&mut node.files);
-        // Both run to the end even when one fails, so no write is left running.
-        let (finished, written) = futures::join!(
-            finish(finishing.take()),
-            write_node(volume, &job, files, &mut node.entries)
-        );
-        let finished = finished.map(|size| store_size(&mut stats, size));
-        match (finished, written) {
-            (Ok(()), Ok((s, writer))) => {
-                stats.push(s);
-                finishing = Some(writer.finish());
-            }
-            (Err(e), Ok((_, writer))) => {
-                if let Err(ae) = writer.abort().await {
-                    tracing::warn!(error = %ae, "could not discard partial data object");
-                }
-                return Err(e);
-            }
-            (_, Err(e)) => return Err(e),
-        }
-    }
-    let size = finish(finishing).await?;
-    store_size(&mut stats, size);
-    Ok(stats)
-}
-
-/// A data object being made durable; its size once done.
-type Finishing = futures::future::BoxFuture<'static, crate::volume::VolumeResult<u64>>;
-
-async fn finish(finishing: Option<Finishing>) -> EngineResult<Option<u64>> {
-    match finishing {
-        Some(f) => Ok(Some(f.await?)),
-        None => Ok(None),
-    }
-}
-
-/// Records the size of the last node's data object, once it is durable.
-fn store_size(stats: &mut [NodeStats], size: Option<u64>) {
-    if let (Some(size), Some(last)) = (size, stats.last_mut()) {
-        last.data_size = size;
-    }
 }
 
 /// Step 3: the manifest of every node, with what the status marker records about it.

@@ -1,27 +1,30 @@
-//! The write phase of one node: a reader thread and N workers turn the files to read into
-//! hashed, compressed chunks (see `backup_read`), and this task writes new chunks to the
-//! node's data object in file order, deduplicating against the chain and against itself.
+//! Step 2 of a backup, the write phase, node after node: a reader thread and N workers turn
+//! the files to read into hashed, compressed chunks (see `backup_read`), and this task
+//! dedupes them in file order, against the chain and against itself, and queues the new
+//! ones for the node's data object (see `backup_write`).
 //!
 //! ```text
 //! reader (large files; batches of small ones) ──▶ N workers (read small files, BLAKE3 +
-//! zstd) ──in order──▶ writer (async)
+//! zstd) ──in order──▶ pump (dedupe, refs) ──queue──▶ data object writer
 //! ```
-//! The pipeline is bounded (see `pipeline`), so memory stays flat whatever the data size.
+//! The pipeline and the queue are bounded, so memory stays flat whatever the data size.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use bytes::Bytes;
 use tokio_util::sync::CancellationToken;
 
+use super::backup::BackupPlan;
+use super::backup_plan::NodePlan;
 use super::backup_read::{Chunk, FileToRead, Piece, WorkerJob, read_files, worker};
-use super::buf_pool::{BufPool, Pooled};
+use super::backup_write::{Gather, gather, write_queued};
+use super::buf_pool::BufPool;
 use super::error::{EngineError, EngineResult};
-use super::pipeline;
+use super::pipeline::{self, default_workers};
 use super::progress::Progress;
-use crate::archive::{ChunkHash, ChunkRef, Compression, Entry};
-use crate::volume::{ObjectKey, ObjectWriter, VolumeResult};
+use crate::archive::{BackupKeys, ChunkHash, ChunkRef, Compression, Entry};
+use crate::volume::{ArchiveVolume, ObjectKey, ObjectWriter, VolumeResult};
 
 /// Counters of one node's write phase.
 #[derive(Debug, Default)]
@@ -35,24 +38,93 @@ pub(crate) struct NodeStats {
 }
 
 /// Everything the write phase of one node needs.
-pub(crate) struct NodeWrite<'a> {
-    pub bid: u64,
-    pub level: u8,
-    pub dir: PathBuf,
-    pub data_key: ObjectKey,
+struct NodeWrite<'a> {
+    bid: u64,
+    level: u8,
+    dir: PathBuf,
+    data_key: ObjectKey,
     /// Chunks already stored by the chain, by hash.
-    pub chain: Arc<HashMap<ChunkHash, ChunkRef>>,
-    pub compression: Compression,
-    pub workers: usize,
-    pub progress: &'a Arc<Progress>,
-    pub cancel: &'a CancellationToken,
+    chain: Arc<HashMap<ChunkHash, ChunkRef>>,
+    compression: Compression,
+    workers: usize,
+    progress: &'a Arc<Progress>,
+    cancel: &'a CancellationToken,
+}
+
+/// Step 2: the data object of every node, one node after the other; each node's entries
+/// get the refs of the chunks written for them. A node's data object is made durable
+/// (its last flush, which may wait for the disk) while the next node is read.
+pub(crate) async fn write_data(
+    volume: &dyn ArchiveVolume,
+    plan: &BackupPlan,
+    keys: &BackupKeys,
+    nodes: &mut [NodePlan],
+    progress: &Arc<Progress>,
+    cancel: &CancellationToken,
+) -> EngineResult<Vec<NodeStats>> {
+    let workers = plan.threads.unwrap_or_else(default_workers).max(1);
+    let mut stats = Vec::with_capacity(nodes.len());
+    let mut finishing: Option<Finishing> = None;
+    for (k, node) in nodes.iter_mut().enumerate() {
+        let job = NodeWrite {
+            bid: plan.bid,
+            level: plan.level,
+            dir: plan.nodes[k].clone(),
+            data_key: keys.data(k)?,
+            chain: Arc::new(std::mem::take(&mut node.chain)),
+            compression: plan.compression,
+            workers,
+            progress,
+            cancel,
+        };
+        let files = std::mem::take(&mut node.files);
+        // Both run to the end even when one fails, so no write is left running.
+        let (finished, written) = futures::join!(
+            finish(finishing.take()),
+            write_node(volume, &job, files, &mut node.entries)
+        );
+        let finished = finished.map(|size| store_size(&mut stats, size));
+        match (finished, written) {
+            (Ok(()), Ok((s, writer))) => {
+                stats.push(s);
+                finishing = Some(writer.finish());
+            }
+            (Err(e), Ok((_, writer))) => {
+                if let Err(ae) = writer.abort().await {
+                    tracing::warn!(error = %ae, "could not discard partial data object");
+                }
+                return Err(e);
+            }
+            (_, Err(e)) => return Err(e),
+        }
+    }
+    let size = finish(finishing).await?;
+    store_size(&mut stats, size);
+    Ok(stats)
+}
+
+/// A data object being made durable; its size once done.
+type Finishing = futures::future::BoxFuture<'static, VolumeResult<u64>>;
+
+async fn finish(finishing: Option<Finishing>) -> EngineResult<Option<u64>> {
+    match finishing {
+        Some(f) => Ok(Some(f.await?)),
+        None => Ok(None),
+    }
+}
+
+/// Records the size of the last node's data object, once it is durable.
+fn store_size(stats: &mut [NodeStats], size: Option<u64>) {
+    if let (Some(size), Some(last)) = (size, stats.last_mut()) {
+        last.data_size = size;
+    }
 }
 
 /// Runs the write phase of one node: fills `entries[i].chunks` of every file read. On
 /// success the data object holds every chunk and is returned unfinished, so the caller
 /// can make it durable while the next node is read; on failure it is aborted.
-pub(crate) async fn write_node(
-    volume: &dyn crate::volume::ArchiveVolume,
+async fn write_node(
+    volume: &dyn ArchiveVolume,
     job: &NodeWrite<'_>,
     files: Vec<FileToRead>,
     entries: &mut [Entry],
@@ -81,15 +153,27 @@ pub(crate) async fn write_node(
         })
         .map_err(|e| EngineError::Internal(format!("cannot start the reader thread: {e}")))?;
 
-    let pumped = pump(&mut *writer, pool, drain, job, entries).await;
+    let (out, queue) = gather(pool);
+    let (pumped, written) = futures::join!(
+        pump(out, drain, job, entries),
+        write_queued(&mut *writer, queue)
+    );
     // The drain is gone now, so a reader blocked on a full pipeline wakes up and stops.
     let read = read_rx
         .await
         .map_err(|_| EngineError::Internal("the reader thread ended without an answer".into()))
         .and_then(|r| r);
-    let outcome = match (pumped, read) {
-        (Err(e), _) | (Ok(_), Err(e)) => Err(e),
-        (Ok(stats), Ok(())) => Ok(stats),
+    let outcome = match (written, pumped, read) {
+        (Err(e), _, _) => Err(e.into()),
+        (Ok(()), Err(e), _) | (Ok(()), Ok(_), Err(e)) => Err(e),
+        (Ok(()), Ok(stats), Ok(())) if writer.written() != stats.bytes_stored => {
+            Err(EngineError::Internal(format!(
+                "data object has {} bytes, its chunks {}",
+                writer.written(),
+                stats.bytes_stored
+            )))
+        }
+        (Ok(()), Ok(stats), Ok(())) => Ok(stats),
     };
     match outcome {
         Ok(stats) => Ok((stats, writer)),
@@ -102,59 +186,15 @@ pub(crate) async fn write_node(
     }
 }
 
-/// New chunks smaller than this are copied together into writes of up to one chunk: a small
-/// file's chunk is a few KiB, and every write is a hop to a blocking thread (local) or a
-/// buffer append (S3). Larger ones are written as they are.
-const GATHER_BELOW: usize = 1 << 20;
-
-/// The data object being written, with the small chunks not handed to the volume yet.
-struct Gather<'w> {
-    writer: &'w mut dyn ObjectWriter,
-    pool: BufPool,
-    pending: Option<Pooled>,
-}
-
-impl Gather<'_> {
-    /// Where the next chunk will start in the data object.
-    fn offset(&self) -> u64 {
-        self.writer.written() + self.pending.as_ref().map_or(0, |p| p.len() as u64)
-    }
-
-    async fn push(&mut self, stored: Bytes) -> VolumeResult<()> {
-        if stored.len() >= GATHER_BELOW {
-            self.flush().await?;
-            return self.writer.write(stored).await;
-        }
-        if self
-            .pending
-            .as_ref()
-            .is_some_and(|p| p.spare() < stored.len())
-        {
-            self.flush().await?;
-        }
-        self.pending
-            .get_or_insert_with(|| self.pool.get(0))
-            .push(&stored);
-        Ok(())
-    }
-
-    async fn flush(&mut self) -> VolumeResult<()> {
-        match self.pending.take() {
-            Some(p) if p.len() > 0 => self.writer.write(p.into_bytes()).await,
-            _ => Ok(()),
-        }
-    }
-}
-
 /// Dedupe and write state of one node's pump.
-struct Store<'a, 'w> {
+struct Store<'a> {
     job: &'a NodeWrite<'a>,
-    out: Gather<'w>,
+    out: Gather,
     own: HashMap<ChunkHash, ChunkRef>,
     stats: NodeStats,
 }
 
-impl Store<'_, '_> {
+impl Store<'_> {
     /// The ref of `c`: a chunk already in the chain or in this object, or `c` stored now.
     async fn store(&mut self, c: Chunk) -> EngineResult<ChunkRef> {
         let known = self
@@ -197,19 +237,14 @@ impl Store<'_, '_> {
 
 /// The ordered writer: stores new chunks, references known ones.
 async fn pump(
-    writer: &mut dyn ObjectWriter,
-    pool: BufPool,
+    out: Gather,
     mut drain: pipeline::Drain<Piece>,
     job: &NodeWrite<'_>,
     entries: &mut [Entry],
 ) -> EngineResult<NodeStats> {
     let mut s = Store {
         job,
-        out: Gather {
-            writer,
-            pool,
-            pending: None,
-        },
+        out,
         own: HashMap::new(),
         stats: NodeStats::default(),
     };

@@ -19,7 +19,9 @@
 mod backup;
 mod backup_check;
 mod backup_node;
+mod backup_plan;
 mod backup_read;
+mod backup_write;
 mod buf_pool;
 mod claim;
 mod error;
