@@ -18,7 +18,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use filetime::FileTime;
 use tokio_util::sync::CancellationToken;
 
 use super::error::{EngineError, EngineResult};
@@ -235,28 +234,35 @@ fn prepare(m: &Manifest, dir: &Path, cancel: &CancellationToken) -> EngineResult
     Ok(removed)
 }
 
-/// Sets the mtime of `path` and leaves its atime, by path: `filetime::set_file_mtime`
-/// opens the file first, one more system call per directory.
+fn timespec(ns: i64) -> rustix::fs::Timespec {
+    rustix::fs::Timespec {
+        tv_sec: ns.div_euclid(1_000_000_000),
+        tv_nsec: ns.rem_euclid(1_000_000_000),
+    }
+}
+
+/// Sets the mtime of the directory `path` and leaves its atime, by path (opening it first
+/// would cost one more system call per directory).
 fn set_mtime(path: &Path, ns: i64) -> io::Result<()> {
     let times = rustix::fs::Timestamps {
         last_access: rustix::fs::Timespec {
             tv_sec: 0,
             tv_nsec: rustix::fs::UTIME_OMIT,
         },
-        last_modification: rustix::fs::Timespec {
-            tv_sec: ns.div_euclid(1_000_000_000),
-            tv_nsec: ns.rem_euclid(1_000_000_000),
-        },
+        last_modification: timespec(ns),
     };
     rustix::fs::utimensat(rustix::fs::CWD, path, &times, rustix::fs::AtFlags::empty())
         .map_err(io::Error::from)
 }
 
-fn file_time(ns: i64) -> FileTime {
-    FileTime::from_unix_time(
-        ns.div_euclid(1_000_000_000),
-        ns.rem_euclid(1_000_000_000) as u32,
-    )
+/// Sets both times of the symlink `path` itself (not of its target).
+fn set_symlink_times(path: &Path, ns: i64) -> io::Result<()> {
+    let times = rustix::fs::Timestamps {
+        last_access: timespec(ns),
+        last_modification: timespec(ns),
+    };
+    let flags = rustix::fs::AtFlags::SYMLINK_NOFOLLOW;
+    rustix::fs::utimensat(rustix::fs::CWD, path, &times, flags).map_err(io::Error::from)
 }
 
 /// Steps 2b and 3 of every node, then the whole restore is made durable.
@@ -284,8 +290,7 @@ fn finish_node(m: &Manifest, dir: &Path, cancel: &CancellationToken) -> EngineRe
             detail: "symlink without target in manifest".into(),
         })?;
         std::os::unix::fs::symlink(target, &path).map_err(EngineError::io(&path))?;
-        let t = file_time(e.mtime_ns);
-        filetime::set_symlink_file_times(&path, t, t).map_err(EngineError::io(&path))?;
+        set_symlink_times(&path, e.mtime_ns).map_err(EngineError::io(&path))?;
     }
     let mut dirs: Vec<_> = m
         .entries
