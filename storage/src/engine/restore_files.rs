@@ -259,16 +259,15 @@ async fn span_error(
         file: shared.path(&shared.slots[slot]).display().to_string(),
         detail: e.to_string(),
     };
-    if !matches!(
-        e,
-        VolumeError::NotFound { .. } | VolumeError::OutOfRange { .. }
-    ) {
+    if !spans::is_lost(&e) {
         return e.into();
     }
     let key = &keys[span.object];
     for ((slot, _, _), range) in &span.chunks {
-        if let Err(e) = volume.get_range(key, range.clone()).await {
-            return corrupt(*slot, e);
+        match volume.get_range(key, range.clone()).await {
+            Ok(_) => {}
+            Err(e) if spans::is_lost(&e) => return corrupt(*slot, e),
+            Err(e) => return e.into(),
         }
     }
     let first = span.chunks.first().map_or(0, |((slot, _, _), _)| *slot);

@@ -56,6 +56,15 @@ pub(crate) fn plan<T>(chunks: impl IntoIterator<Item = (usize, Range<u64>, T)>) 
     spans
 }
 
+/// Whether a failed read means the chunk is gone (its object missing or too short):
+/// damage to report, where any other error is the volume failing.
+pub(crate) fn is_lost(e: &VolumeError) -> bool {
+    matches!(
+        e,
+        VolumeError::NotFound { .. } | VolumeError::OutOfRange { .. }
+    )
+}
+
 /// A fetched span: its chunks' tags with their bytes (zero-copy slices), or the error of
 /// its read.
 pub(crate) type Fetched<T> = Result<Vec<(T, Bytes)>, (Span<T>, VolumeError)>;

@@ -23,7 +23,7 @@ use super::spans::{self, Span};
 use super::unpack::Unpacker;
 use super::verify::{Damage, Loaded, VerifyReport};
 use crate::archive::{ChunkRef, EntryKind, layout};
-use crate::volume::{ArchiveVolume, ObjectKey, VolumeError};
+use crate::volume::{ArchiveVolume, ObjectKey};
 
 /// Everything the chunk pass reads, grouped by data object.
 pub(crate) struct Plan {
@@ -193,7 +193,7 @@ async fn read_chunks(
                         .map_err(|_| EngineError::Aborted)?;
                 }
             }
-            Err((span, VolumeError::NotFound { .. } | VolumeError::OutOfRange { .. })) => {
+            Err((span, e)) if spans::is_lost(&e) => {
                 read_one_by_one(volume, &keys, span, feeder).await?;
             }
             Err((_, e)) => return Err(e.into()),
@@ -214,9 +214,7 @@ async fn read_one_by_one(
     for ((t, c), range) in span.chunks {
         let sent = match volume.get_range(key, range).await {
             Ok(stored) => feeder.submit((t, c, stored)).await,
-            Err(e @ (VolumeError::NotFound { .. } | VolumeError::OutOfRange { .. })) => {
-                feeder.pass((t, c, Err(e.to_string()))).await
-            }
+            Err(e) if spans::is_lost(&e) => feeder.pass((t, c, Err(e.to_string()))).await,
             Err(e) => return Err(e.into()),
         };
         sent.map_err(|_| EngineError::Aborted)?;
