@@ -180,17 +180,30 @@ async fn aborted_and_dropped_writers_leave_no_upload_behind() {
     assert!(files_under(&server.root().join(BUCKET)).is_empty());
 }
 
-/// Cancels the backup once the volume has uploaded a part: mid multipart upload.
+/// Cancels the backup mid multipart upload: the fourth chunk read (16 MiB handed on, so
+/// the writer has a full 8 MiB part) waits until the volume has uploaded a part, then
+/// cancels. Waiting rather than checking: reading can run far ahead of the uploads, and
+/// the backup would otherwise finish before any part landed.
 struct CancelAfterFirstPart {
     cancel: CancellationToken,
     volume: Arc<S3Volume>,
+    chunks: std::sync::atomic::AtomicU64,
 }
 
 impl EngineHooks for CancelAfterFirstPart {
     fn on_chunk(&self, _file: &Path, _offset: u64) {
-        if self.volume.parts_uploaded() >= 1 {
-            self.cancel.cancel();
+        let n = self
+            .chunks
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            + 1;
+        if n != 4 {
+            return;
         }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.volume.parts_uploaded() == 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        self.cancel.cancel();
     }
 }
 
@@ -211,6 +224,7 @@ async fn cancel_mid_upload_leaves_no_object_in_the_bucket() {
     let hooks = CancelAfterFirstPart {
         cancel: cancel.clone(),
         volume: s3.clone(),
+        chunks: Default::default(),
     };
     let progress = Arc::new(Progress::with_hooks(Arc::new(hooks)));
     let plan = BackupPlan::full("DB1", 1, "202611251208", fx.nodes.clone());

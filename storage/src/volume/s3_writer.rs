@@ -142,10 +142,7 @@ impl S3Writer {
     async fn join_one(&mut self) -> Option<VolumeResult<()>> {
         let joined = self.tasks.join_next().await?;
         Some(match joined {
-            Ok(Ok(())) => {
-                self.parts_uploaded.fetch_add(1, Ordering::Relaxed);
-                Ok(())
-            }
+            Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(self.err("upload part of", e)),
             Err(e) => Err(VolumeError::Task(format!(
                 "part upload of {}: {e}",
@@ -181,7 +178,13 @@ impl S3Writer {
         let Some(up) = self.upload.as_mut().and_then(|u| u.inner.as_mut()) else {
             return Err(VolumeError::Task(format!("{}: upload is gone", self.name)));
         };
-        self.tasks.spawn(up.put_part(payload));
+        // Counted when the part has landed, not when the writer next looks at it.
+        let (part, uploaded) = (up.put_part(payload), Arc::clone(&self.parts_uploaded));
+        self.tasks.spawn(async move {
+            part.await?;
+            uploaded.fetch_add(1, Ordering::Relaxed);
+            Ok(())
+        });
         self.parts += 1;
         Ok(())
     }
