@@ -9,6 +9,7 @@
 pub mod archive;
 pub mod catalog;
 pub mod datagen;
+mod direct;
 pub mod engine;
 pub mod error;
 pub mod records;

@@ -17,8 +17,8 @@ use engine_support::*;
 use tokio_util::sync::CancellationToken;
 
 /// Hundreds of small files per node in nested directories, mixed with files of every size
-/// around the one-chunk boundary (where the reader hands over to the workers), empty
-/// files and duplicates within and across nodes.
+/// around the one-chunk boundary (where the reader hands over to the workers) and the
+/// direct-write boundary, empty files and duplicates within and across nodes.
 fn small_tree(root: &Path, seed: u64) {
     for d in 0..8u64 {
         let dir = root.join(format!("dir_{d:02}/sub"));
@@ -39,6 +39,10 @@ fn small_tree(root: &Path, seed: u64) {
         ("below_chunk", CHUNK_SIZE - 1),
         ("above_chunk", CHUNK_SIZE + 1),
         ("two_chunks", 2 * CHUNK_SIZE + 17),
+        // Around the size from which a restore writes past the page cache, padding the
+        // last block and cutting the file to size.
+        ("below_direct", (1 << 20) - 1),
+        ("above_direct", (1 << 20) + 3),
     ] {
         fs::write(root.join(name), random_bytes(seed + len as u64, len)).unwrap();
     }
@@ -53,7 +57,7 @@ async fn round_trip(threads: Option<usize>) {
     let mut plan = BackupPlan::full("DB1", 1, "202611251208", fx.nodes.clone());
     plan.threads = threads;
     let s = fx.run(&plan).await;
-    assert_eq!(s.marker.totals.files, 3 * (8 * 40 + 4));
+    assert_eq!(s.marker.totals.files, 3 * (8 * 40 + 6));
     assert!(
         s.marker.totals.chunks_reused > 0,
         "duplicates are stored once"

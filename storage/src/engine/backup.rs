@@ -71,7 +71,7 @@ pub struct BackupPlan {
     pub base: Option<BaseBackup>,
     /// Re-read every file even when size, mtime and inode are unchanged.
     pub full_read: bool,
-    /// Hash/compression threads; `None` for one per core.
+    /// Threads that read small files, hash and compress; `None` for two per core.
     pub threads: Option<usize>,
 }
 

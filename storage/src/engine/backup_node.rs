@@ -21,7 +21,7 @@ use super::backup_read::{Chunk, FileToRead, Piece, WorkerJob, read_files, worker
 use super::backup_write::{Gather, gather, write_queued};
 use super::buf_pool::BufPool;
 use super::error::{EngineError, EngineResult};
-use super::pipeline::{self, default_workers};
+use super::pipeline::{self, pipeline_threads};
 use super::progress::Progress;
 use crate::archive::{BackupKeys, ChunkHash, ChunkRef, Compression, Entry};
 use crate::volume::{ArchiveVolume, ObjectKey, ObjectWriter, VolumeResult};
@@ -62,7 +62,7 @@ pub(crate) async fn write_data(
     progress: &Arc<Progress>,
     cancel: &CancellationToken,
 ) -> EngineResult<Vec<NodeStats>> {
-    let workers = plan.threads.unwrap_or_else(default_workers).max(1);
+    let workers = plan.threads.unwrap_or_else(pipeline_threads).max(1);
     let mut stats = Vec::with_capacity(nodes.len());
     let mut finishing: Option<Finishing> = None;
     for (k, node) in nodes.iter_mut().enumerate() {

@@ -39,6 +39,15 @@ pub(crate) fn default_workers() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
+/// Threads of a backup's or a restore's pipeline: twice the cores, because each of them
+/// also waits for the device (a backup's workers open and read small files, a restore's
+/// write directly) and its core would idle meanwhile. On the bench's 2 cores and cold
+/// cache, 4 threads against 2: backup of the real tree 4.3 s against 6.2 s, restore of
+/// the mixed set 1.3 s against 2.0 s.
+pub(crate) fn pipeline_threads() -> usize {
+    default_workers() * 2
+}
+
 /// Compression and hashing yield the CPU to the daemon's request handling: with every core
 /// busy compressing, `db_backup_progress` and other calls would wait for a time slice
 /// (design 8 wants progress p99 < 5 ms). Niceness only matters under contention, so on an

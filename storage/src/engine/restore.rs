@@ -22,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::error::{EngineError, EngineResult};
 use super::load::load_manifests;
-use super::pipeline::default_workers;
+use super::pipeline::pipeline_threads;
 use super::progress::{Phase, Progress};
 use super::restore_files::write_files;
 use super::tree::scan;
@@ -131,7 +131,7 @@ pub async fn restore(
     }
 
     progress.set_phase(Phase::Write).await;
-    let workers = default_workers();
+    let workers = pipeline_threads();
     let mut written = Vec::with_capacity(manifests.len());
     for (k, (m, dir)) in manifests.into_iter().zip(targets).enumerate() {
         let keys: HashMap<(u64, u8), ObjectKey> = data_keys

@@ -8,16 +8,16 @@
 //!
 //! Workers take chunks in any order and write each at its offset, so many small files and
 //! one large file alike restore on every core. The first chunk of a file to arrive creates
-//! it; the last one to be written sets its mode and mtime. Nothing here fsyncs: the caller
-//! makes the whole tree durable at once (`syncfs`), which costs one flush instead of one
-//! per file.
+//! it; the last one to be written sets its mode and mtime. Large files are written past
+//! the page cache ([`direct`]). Nothing here fsyncs: the caller makes the whole tree
+//! durable at once (`syncfs`), which costs one flush instead of one per file.
 
 use std::collections::HashMap;
 use std::fs::{File, FileTimes, Permissions};
 use std::io;
 use std::os::unix::fs::{FileExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
@@ -32,6 +32,7 @@ use super::spans::{self, Span};
 use super::tree::system_time;
 use super::unpack::Unpacker;
 use crate::archive::{ChunkRef, Entry, EntryKind, Manifest};
+use crate::direct;
 use crate::volume::{ArchiveVolume, ObjectKey, VolumeError};
 
 /// Where a chunk goes: file slot, chunk index in its entry, byte offset in the file.
@@ -57,7 +58,17 @@ struct Slot {
     /// Chunks not written yet; the worker that writes the last one finishes the file.
     remaining: AtomicUsize,
     /// Created by the first chunk to arrive.
-    file: Mutex<Option<Arc<File>>>,
+    file: Mutex<Option<Arc<Output>>>,
+}
+
+/// A file being written.
+struct Output {
+    file: File,
+    /// Opened for direct writes: its last chunk may be written padded, so finishing it
+    /// cuts it to its size.
+    opened_direct: bool,
+    /// Still written directly (a device may refuse direct writes after all).
+    direct: AtomicBool,
 }
 
 /// What the producer and the workers share.
@@ -70,6 +81,9 @@ struct Shared {
     /// Cancelled by the caller, or by the first failure here.
     stop: CancellationToken,
     failure: Mutex<Option<EngineError>>,
+    /// Set once a device refused an aligned direct write: the files opened after it go
+    /// through the page cache.
+    no_direct: AtomicBool,
 }
 
 impl Shared {
@@ -116,10 +130,11 @@ pub(crate) async fn write_files(
         progress: Arc::clone(progress),
         stop: cancel.child_token(),
         failure: Mutex::new(None),
+        no_direct: AtomicBool::new(false),
     });
     let workers = workers.max(1);
     // Spans of up to 8 MiB each: in flight (4), queued (one per worker) and being written
-    // bound the restore's data in memory to about 64 MiB with two workers.
+    // bound the restore's data in memory to about 96 MiB with four workers.
     let (tx, rx) = mpsc::channel::<Task>(workers);
     let rx = Arc::new(Mutex::new(rx));
     let mut threads = Vec::with_capacity(workers);
@@ -311,25 +326,57 @@ fn write_chunk(
     let entry = shared.entry(s);
     let r = &entry.chunks[c];
     let path = shared.path(s);
-    let raw = unpacker
-        .unpack(r, stored)
-        .map_err(|detail| EngineError::Corrupt {
-            file: path.display().to_string(),
-            detail,
-        })?;
-    let file = open_slot(s, &path)?;
-    file.write_all_at(raw, offset)
-        .map_err(EngineError::io(&path))?;
+    let corrupt = |detail| EngineError::Corrupt {
+        file: path.display().to_string(),
+        detail,
+    };
+    let out = open_slot(shared, s, &path)?;
+    if out.direct.load(Ordering::Relaxed) {
+        let padded = unpacker.unpack_aligned(r, stored).map_err(corrupt)?;
+        write_direct(shared, &out, padded, r.raw_len, offset).map_err(EngineError::io(&path))?;
+    } else {
+        let raw = unpacker.unpack(r, stored).map_err(corrupt)?;
+        out.file
+            .write_all_at(raw, offset)
+            .map_err(EngineError::io(&path))?;
+    }
     shared.progress.add_bytes(r.raw_len);
     shared.progress.chunk(&path, offset);
     // AcqRel: the worker that finishes the file sees every other worker's write done.
     if s.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
-        finish_file(&file, entry).map_err(EngineError::io(&path))?;
-        drop(file);
+        if out.opened_direct {
+            out.file
+                .set_len(entry.size)
+                .map_err(EngineError::io(&path))?;
+        }
+        finish_file(&out.file, entry).map_err(EngineError::io(&path))?;
+        drop(out);
         *s.file.lock().unwrap_or_else(PoisonError::into_inner) = None;
         shared.progress.add_file();
     }
     Ok(())
+}
+
+/// Writes `padded` (a chunk of `raw_len` bytes and its zero padding) at `offset` past the
+/// page cache. A device that wants more than [`direct::ALIGN`] refuses it (`EINVAL`): the
+/// chunk is then written through the cache, and so is everything opened after it.
+fn write_direct(
+    shared: &Shared,
+    out: &Output,
+    padded: &[u8],
+    raw_len: u64,
+    offset: u64,
+) -> io::Result<()> {
+    match out.file.write_all_at(padded, offset) {
+        Err(e) if direct::refused(&e) => {
+            shared.no_direct.store(true, Ordering::Relaxed);
+            out.direct.store(false, Ordering::Relaxed);
+            direct::disable(&out.file)?;
+            let raw = usize::try_from(raw_len).map_or(padded, |n| &padded[..n]);
+            out.file.write_all_at(raw, offset)
+        }
+        other => other,
+    }
 }
 
 fn write_empty(shared: &Shared, slot: usize) -> EngineResult<()> {
@@ -343,14 +390,32 @@ fn write_empty(shared: &Shared, slot: usize) -> EngineResult<()> {
 }
 
 /// The file of `s`, created by the first chunk that needs it.
-fn open_slot(s: &Slot, path: &Path) -> EngineResult<Arc<File>> {
+fn open_slot(shared: &Shared, s: &Slot, path: &Path) -> EngineResult<Arc<Output>> {
     let mut file = s.file.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(f) = file.as_ref() {
-        return Ok(Arc::clone(f));
+    if let Some(out) = file.as_ref() {
+        return Ok(Arc::clone(out));
     }
-    let f = Arc::new(create(path).map_err(EngineError::io(path))?);
-    *file = Some(Arc::clone(&f));
-    Ok(f)
+    let f = create(path).map_err(EngineError::io(path))?;
+    let direct = !shared.no_direct.load(Ordering::Relaxed)
+        && wants_direct(shared.entry(s))
+        && direct::enable(&f);
+    let out = Arc::new(Output {
+        file: f,
+        opened_direct: direct,
+        direct: AtomicBool::new(direct),
+    });
+    *file = Some(Arc::clone(&out));
+    Ok(out)
+}
+
+/// Whether `e` is large enough to write directly, with every chunk at an aligned offset
+/// (chunks of a fixed size are; only the last one may be short).
+fn wants_direct(e: &Entry) -> bool {
+    let aligned = |len: u64| len.is_multiple_of(direct::ALIGN as u64);
+    e.size >= direct::MIN_FILE
+        && e.chunks
+            .split_last()
+            .is_some_and(|(_, rest)| rest.iter().all(|c| aligned(c.raw_len)))
 }
 
 /// A new, empty file at `path`; the read phase removed any file there. Something that

@@ -1,10 +1,11 @@
-//! The streamed writer of [`LocalVolume`](super::LocalVolume): bytes go to `<key>.partial`,
-//! flushed in the background every `SYNC_EVERY` bytes; `finish` fsyncs, hard-links it onto the key (refused
+//! The streamed writer of [`LocalVolume`](super::LocalVolume): bytes go to `<key>.partial`
+//! (past the page cache where the file system allows, [`crate::direct`]), flushed in the
+//! background every `SYNC_EVERY` bytes; `finish` fsyncs, hard-links it onto the key (refused
 //! when the key exists: the volume may be shared with other daemons), removes the temp name
 //! and fsyncs the directory; `abort` or a drop removes the `.partial` file.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -12,12 +13,15 @@ use bytes::Bytes;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 
+use crate::direct::Appender;
+
 use super::local_fs::{blocking, create_dirs, fsync_dir, io_err, link_new, partial_path};
 use super::{ObjectWriter, VolumeError, VolumeResult};
 
 /// The streamed writer of [`LocalVolume`](super::LocalVolume).
 pub(super) struct LocalWriter {
-    file: Option<Arc<File>>,
+    /// The open `.partial` file and its appender; taken while a write is in flight.
+    file: Option<(Arc<File>, Appender)>,
     /// The background flush of the data written up to the last `SYNC_EVERY` mark.
     flush: Option<tokio::task::JoinHandle<io::Result<()>>>,
     partial: PathBuf,
@@ -58,8 +62,9 @@ impl LocalWriter {
             }
             Err(e) => return Err(io_err("create", &partial)(e)),
         };
+        let appender = Appender::new(&file);
         Ok(Self {
-            file: Some(Arc::new(file)),
+            file: Some((Arc::new(file), appender)),
             flush: None,
             partial,
             target,
@@ -73,7 +78,7 @@ impl LocalWriter {
 impl ObjectWriter for LocalWriter {
     fn write(&mut self, data: Bytes) -> BoxFuture<'_, VolumeResult<()>> {
         async move {
-            let Some(file) = self.file.take() else {
+            let Some((file, mut appender)) = self.file.take() else {
                 return Err(VolumeError::Task("write after failure".into()));
             };
             let partial = self.partial.clone();
@@ -82,18 +87,18 @@ impl ObjectWriter for LocalWriter {
             if sync {
                 self.wait_flush().await?;
             }
-            let file = blocking(move || {
-                (&*file)
-                    .write_all(&data)
+            let (file, appender) = blocking(move || {
+                appender
+                    .append(&file, &data)
                     .map_err(io_err("write", &partial))?;
-                Ok(file)
+                Ok((file, appender))
             })
             .await?;
             if sync {
                 let f = Arc::clone(&file);
                 self.flush = Some(tokio::task::spawn_blocking(move || f.sync_data()));
             }
-            self.file = Some(file);
+            self.file = Some((file, appender));
             self.written += len;
             self.unsynced = if sync { 0 } else { self.unsynced + len };
             Ok(())
@@ -120,9 +125,10 @@ impl ObjectWriter for LocalWriter {
             };
             blocking(move || {
                 // Data durable before the name points at it, then the name itself durable.
-                let synced = flushed
-                    .and(file)
-                    .and_then(|f| f.sync_all().map_err(io_err("fsync", &partial)));
+                let synced = flushed.and(file).and_then(|(f, mut appender)| {
+                    appender.finish(&f).map_err(io_err("write", &partial))?;
+                    f.sync_all().map_err(io_err("fsync", &partial))
+                });
                 let linked = synced.and_then(|()| link_new(&partial, &target, &key, &volume));
                 let _ = fs::remove_file(&partial);
                 linked?;
