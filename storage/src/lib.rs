@@ -7,6 +7,7 @@
 //! can be swapped without touching the layers above.
 
 pub mod archive;
+mod buf_pool;
 pub mod catalog;
 pub mod datagen;
 mod direct;

@@ -22,12 +22,12 @@ use std::sync::Arc;
 use bytes::Bytes;
 use tokio_util::sync::CancellationToken;
 
-use super::buf_pool::{BufPool, Pooled};
 use super::error::{EngineError, EngineResult};
 use super::pipeline::Feeder;
 use super::progress::Progress;
 use super::tree::same_file;
 use crate::archive::{CHUNK_SIZE, ChunkHash, ChunkRef, Compression, Entry};
+use crate::buf_pool::{BufPool, Pooled};
 
 /// A batch of small files is cut once it holds this many bytes: the memory bound of a
 /// pipeline slot stays one chunk.

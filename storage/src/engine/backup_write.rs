@@ -6,8 +6,8 @@
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use super::buf_pool::{BufPool, Pooled};
 use super::error::{EngineError, EngineResult};
+use crate::buf_pool::{BufPool, Pooled};
 use crate::volume::{ObjectWriter, VolumeResult};
 
 /// New chunks smaller than this are copied together into writes of up to one chunk: a small

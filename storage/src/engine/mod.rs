@@ -22,7 +22,6 @@ mod backup_node;
 mod backup_plan;
 mod backup_read;
 mod backup_write;
-mod buf_pool;
 mod claim;
 mod error;
 mod load;

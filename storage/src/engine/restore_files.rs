@@ -133,8 +133,9 @@ pub(crate) async fn write_files(
         no_direct: AtomicBool::new(false),
     });
     let workers = workers.max(1);
-    // Spans of up to 8 MiB each: in flight (4), queued (one per worker) and being written
-    // bound the restore's data in memory to about 96 MiB with four workers.
+    // Spans of up to 8 MiB each: in flight (4 locally, 8 from S3), queued (one per
+    // worker) and being written bound the restore's data in memory to about 96 MiB
+    // locally and 128 MiB from S3, with four workers.
     let (tx, rx) = mpsc::channel::<Task>(workers);
     let rx = Arc::new(Mutex::new(rx));
     let mut threads = Vec::with_capacity(workers);

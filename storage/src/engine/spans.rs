@@ -16,8 +16,6 @@ use crate::volume::{ArchiveVolume, ObjectKey, VolumeError};
 
 /// Largest span, and the alignment spans keep (the first S3 part size).
 pub(crate) const SPAN_BYTES: u64 = 8 << 20;
-/// Spans requested at the same time.
-pub(crate) const SPANS_IN_FLIGHT: usize = 4;
 
 /// One ranged read and the chunks in it.
 pub(crate) struct Span<T> {
@@ -69,7 +67,8 @@ pub(crate) fn is_lost(e: &VolumeError) -> bool {
 /// its read.
 pub(crate) type Fetched<T> = Result<Vec<(T, Bytes)>, (Span<T>, VolumeError)>;
 
-/// Fetches `spans` with up to [`SPANS_IN_FLIGHT`] reads at once, yielding them in order.
+/// Fetches `spans` with up to [`ArchiveVolume::reads_in_flight`] reads at once, yielding
+/// them in order.
 pub(crate) fn fetch<'a, T: Send + 'a>(
     volume: &'a dyn ArchiveVolume,
     keys: &'a [ObjectKey],
@@ -86,7 +85,7 @@ pub(crate) fn fetch<'a, T: Send + 'a>(
                 Err(e) => Err((span, e)),
             }
         })
-        .buffered(SPANS_IN_FLIGHT)
+        .buffered(volume.reads_in_flight().max(1))
 }
 
 fn split<T>(span: &Range<u64>, chunks: Vec<(T, Range<u64>)>, bytes: &Bytes) -> Vec<(T, Bytes)> {

@@ -145,6 +145,12 @@ pub trait ArchiveVolume: Send + Sync + fmt::Debug {
         range: Range<u64>,
     ) -> BoxFuture<'a, VolumeResult<Bytes>>;
 
+    /// Ranged reads worth having in flight at once: a store across a network hides each
+    /// request's latency behind the others', a local disk needs only a few.
+    fn reads_in_flight(&self) -> usize {
+        4
+    }
+
     /// Size of an object, or `None` when it does not exist.
     fn head<'a>(&'a self, key: &'a ObjectKey) -> BoxFuture<'a, VolumeResult<Option<ObjectMeta>>>;
 

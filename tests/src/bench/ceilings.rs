@@ -1,7 +1,7 @@
 //! What the machine can do at best on a data set, measured in the same run on the same
 //! data as the figures, so a figure can be read as a fraction of what was possible:
-//! the CPU work of a backup with no I/O at all, writing the set with `cp -r`, and reading
-//! it with `cat`. Each is the best of [`RUNS`] runs: a ceiling is what the machine can
+//! the CPU work of a backup with no I/O at all, writing the set with `cp -r` (and as many
+//! bytes with `dd oflag=direct`), and reading it with `cat`. Each is the best of [`RUNS`] runs: a ceiling is what the machine can
 //! do, and on a shared disk one run alone came out at half that.
 
 use std::fs::File;
@@ -43,6 +43,10 @@ pub struct Ceilings {
     pub cpu: Option<f64>,
     /// `cp -r DIR DEST && sync` from the page cache.
     pub write: Option<f64>,
+    /// As many bytes as the set written past the page cache, in one file: what the device
+    /// takes when page-cache allocation is out of the way (it is not a bound of `cp -r`
+    /// on a machine whose free memory goes back to its host, see `storage::direct`).
+    pub direct_write: Option<f64>,
     /// Every file read to `/dev/null`, with the cache policy of the figures.
     pub read: Option<f64>,
 }
@@ -76,6 +80,12 @@ impl Ceilings {
                 mb_s(data.bytes, secs)
             ));
             out.write = Some(secs);
+            let secs = best(|| direct_write(data, scratch))?;
+            parts.push(format!(
+                "direct write: `dd if=/dev/zero of=FILE bs=4M oflag=direct && sync` of as many bytes, best of {RUNS}: {secs:.2} s = {:.0} MB/s",
+                mb_s(data.bytes, secs)
+            ));
+            out.direct_write = Some(secs);
         }
         if needs.read {
             let script = format!(
@@ -122,6 +132,18 @@ pub fn write(data: &DataSet, scratch: &Path) -> anyhow::Result<f64> {
         quote(&dest)
     ))?;
     std::fs::remove_dir_all(&dest).with_context(|| dest.display().to_string())?;
+    Ok(secs)
+}
+
+/// The set's byte count written to one file with `O_DIRECT`, and `sync`.
+fn direct_write(data: &DataSet, scratch: &Path) -> anyhow::Result<f64> {
+    let dest = scratch.join("ceiling_direct");
+    let blocks = data.bytes.div_ceil(4 << 20);
+    let secs = time_sh(&format!(
+        "dd if=/dev/zero of={} bs=4M count={blocks} oflag=direct status=none && sync",
+        quote(&dest)
+    ))?;
+    std::fs::remove_file(&dest).with_context(|| dest.display().to_string())?;
     Ok(secs)
 }
 

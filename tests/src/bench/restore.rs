@@ -79,13 +79,17 @@ pub(super) fn restore(b: &Bench, ref_zst: &Path) -> anyhow::Result<f64> {
     std::fs::remove_dir_all(&ref_dest)?;
     std::fs::remove_file(ref_zst)?;
     println!(
-        "restore  [{}] level-0 zstd-1, every chunk BLAKE3-verified: ours {:.2} s = {:.0} MB/s | `zstd -d < FILE | tar -xf - -C DEST && sync` {reference:.2} s = {:.0} MB/s | ours/reference {}{} | {check}",
+        "restore  [{}] level-0 zstd-1, every chunk BLAKE3-verified: ours {:.2} s = {:.0} MB/s | `zstd -d < FILE | tar -xf - -C DEST && sync` {reference:.2} s = {:.0} MB/s | ours/reference {}{}{} | {check}",
         b.set(),
         ours.secs,
         mb_s(data.bytes, ours.secs),
         mb_s(data.bytes, reference),
         verdict(reference / ours.secs, 1.5),
         against_ceiling("write", b.ceilings.write, ours.secs, 0.85),
+        b.ceilings.direct_write.map_or(String::new(), |c| format!(
+            " | ours/direct write {:.2}x",
+            c / ours.secs
+        )),
     );
     detail(b.set(), &ours, &ours_cpu, Some(&ref_cpu));
     Ok(ours.secs)

@@ -1,21 +1,33 @@
-//! Chunk-sized buffers reused through a backup's write phase.
+//! Large buffers reused through an operation: a backup's chunks, a local restore's span
+//! reads.
 //!
 //! A fresh 4 MiB buffer per chunk costs a page fault per 4 KiB and zeroing the whole of it,
 //! more than reading the chunk from the page cache; a buffer that comes back from a
 //! finished volume write or compression is just as good. Buffers return to the pool when
-//! the [`Pooled`] (or the `Bytes` made from it) is dropped, from whichever thread.
+//! the [`Pooled`] (or the `Bytes` made from it) is dropped, from whichever thread. Freed
+//! instead, such buffers are taken by one thread's malloc arena and freed by another's,
+//! which left a restore of 50,000 small files at 251 MiB of RSS for 121 MiB of heap.
 
+use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 
-use crate::archive::CHUNK_SIZE;
-
-/// Buffers of `CHUNK_SIZE` bytes; at most `keep` wait for reuse, the rest are freed.
+/// Buffers of `size` bytes; at most `keep` wait for reuse, the rest are freed.
 #[derive(Clone)]
 pub(crate) struct BufPool {
     free: Arc<Mutex<Vec<Vec<u8>>>>,
+    size: usize,
     keep: usize,
+}
+
+impl fmt::Debug for BufPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BufPool")
+            .field("size", &self.size)
+            .field("keep", &self.keep)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A pooled buffer of which the first `len` bytes are in use.
@@ -26,20 +38,26 @@ pub(crate) struct Pooled {
 }
 
 impl BufPool {
-    pub(crate) fn new(keep: usize) -> Self {
+    pub(crate) fn new(size: usize, keep: usize) -> Self {
         Self {
             free: Arc::new(Mutex::new(Vec::new())),
+            size,
             keep,
         }
     }
 
-    /// A buffer with `len` (at most `CHUNK_SIZE`) bytes in use; their content is whatever
-    /// the last user left.
+    /// Size of each buffer.
+    pub(crate) fn size(&self) -> usize {
+        self.size
+    }
+
+    /// A buffer with `len` (at most [`size`](Self::size)) bytes in use; their content is
+    /// whatever the last user left.
     pub(crate) fn get(&self, len: usize) -> Pooled {
         let reused = self.free.lock().ok().and_then(|mut f| f.pop());
         Pooled {
-            buf: reused.unwrap_or_else(|| vec![0; CHUNK_SIZE]),
-            len: len.min(CHUNK_SIZE),
+            buf: reused.unwrap_or_else(|| vec![0; self.size]),
+            len: len.min(self.size),
             pool: self.clone(),
         }
     }
@@ -104,9 +122,11 @@ impl Drop for Pooled {
 mod tests {
     use super::*;
 
+    const CHUNK_SIZE: usize = 1 << 20;
+
     #[test]
     fn buffers_come_back_after_their_bytes_are_dropped() {
-        let pool = BufPool::new(1);
+        let pool = BufPool::new(CHUNK_SIZE, 1);
         let mut a = pool.get(3);
         a.as_mut().copy_from_slice(b"abc");
         let bytes = a.into_bytes();
