@@ -12,8 +12,8 @@
 //! device's logical block. [`ALIGN`] (4 KiB) satisfies every common device. A file's last
 //! block is written padded with zeros and the file cut to its size afterwards. File
 //! systems without direct I/O refuse the flag, and a device that wants a larger
-//! alignment refuses the write (`EINVAL`, [`refused`]); the file is then written through
-//! the page cache as before.
+//! alignment refuses the write (`EINVAL`, [`write_padded_at`]); the file is then written
+//! through the page cache as before.
 
 use std::fs::File;
 use std::io;
@@ -33,15 +33,25 @@ pub(crate) fn enable(file: &File) -> bool {
     set(file, true).is_ok()
 }
 
-/// Turns `O_DIRECT` off again, for a device that refuses an aligned direct write.
-pub(crate) fn disable(file: &File) -> io::Result<()> {
-    set(file, false)
-}
-
-/// Whether a direct write failed for want of alignment, rather than for a real I/O
-/// error: the caller writes the same bytes through the page cache instead.
-pub(crate) fn refused(e: &io::Error) -> bool {
-    e.raw_os_error() == Some(rustix::io::Errno::INVAL.raw_os_error())
+/// Writes `padded` at `offset` of `file`, opened direct: its first `len` bytes are data,
+/// the rest zero padding up to the alignment. A device that wants more than [`ALIGN`]
+/// refuses the write (`EINVAL`, rather than a real I/O error): `O_DIRECT` is then turned
+/// off for `file` and the `len` bytes go through the page cache. Returns whether `file`
+/// is still direct.
+pub(crate) fn write_padded_at(
+    file: &File,
+    padded: &[u8],
+    len: usize,
+    offset: u64,
+) -> io::Result<bool> {
+    match file.write_all_at(padded, offset) {
+        Err(e) if e.raw_os_error() == Some(rustix::io::Errno::INVAL.raw_os_error()) => {
+            set(file, false)?;
+            file.write_all_at(&padded[..len.min(padded.len())], offset)?;
+            Ok(false)
+        }
+        other => other.map(|()| true),
+    }
 }
 
 fn set(file: &File, on: bool) -> io::Result<()> {
@@ -146,20 +156,13 @@ impl Appender {
         Ok(())
     }
 
-    /// Writes the first `len` staged bytes (a multiple of [`ALIGN`]; at most the staged
-    /// bytes count, the rest is padding), through the page cache if the device refuses.
+    /// Writes the first `len` bytes of the stage (a multiple of the alignment: the staged
+    /// bytes and their padding), through the page cache if the device refuses.
     fn flush(&mut self, file: &File, len: usize) -> io::Result<()> {
         let staged = self.staged;
         let stage = self.stage.region(len).ok_or_else(no_memory)?;
-        match file.write_all_at(stage, self.at) {
-            Err(e) if refused(&e) => {
-                self.direct = false;
-                disable(file)?;
-                file.write_all_at(&stage[..staged.min(len)], self.at)?;
-            }
-            other => other?,
-        }
-        self.at += staged.min(len) as u64;
+        self.direct = write_padded_at(file, stage, staged, self.at)?;
+        self.at += staged as u64;
         self.staged = 0;
         Ok(())
     }

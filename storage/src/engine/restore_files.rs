@@ -334,7 +334,14 @@ fn write_chunk(
     let out = open_slot(shared, s, &path)?;
     if out.direct.load(Ordering::Relaxed) {
         let padded = unpacker.unpack_aligned(r, stored).map_err(corrupt)?;
-        write_direct(shared, &out, padded, r.raw_len, offset).map_err(EngineError::io(&path))?;
+        let len = usize::try_from(r.raw_len).unwrap_or(usize::MAX);
+        let still = direct::write_padded_at(&out.file, padded, len, offset)
+            .map_err(EngineError::io(&path))?;
+        if !still {
+            // The files opened after this one go through the page cache too.
+            out.direct.store(false, Ordering::Relaxed);
+            shared.no_direct.store(true, Ordering::Relaxed);
+        }
     } else {
         let raw = unpacker.unpack(r, stored).map_err(corrupt)?;
         out.file
@@ -356,28 +363,6 @@ fn write_chunk(
         shared.progress.add_file();
     }
     Ok(())
-}
-
-/// Writes `padded` (a chunk of `raw_len` bytes and its zero padding) at `offset` past the
-/// page cache. A device that wants more than [`direct::ALIGN`] refuses it (`EINVAL`): the
-/// chunk is then written through the cache, and so is everything opened after it.
-fn write_direct(
-    shared: &Shared,
-    out: &Output,
-    padded: &[u8],
-    raw_len: u64,
-    offset: u64,
-) -> io::Result<()> {
-    match out.file.write_all_at(padded, offset) {
-        Err(e) if direct::refused(&e) => {
-            shared.no_direct.store(true, Ordering::Relaxed);
-            out.direct.store(false, Ordering::Relaxed);
-            direct::disable(&out.file)?;
-            let raw = usize::try_from(raw_len).map_or(padded, |n| &padded[..n]);
-            out.file.write_all_at(raw, offset)
-        }
-        other => other,
-    }
 }
 
 fn write_empty(shared: &Shared, slot: usize) -> EngineResult<()> {
