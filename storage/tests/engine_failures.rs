@@ -12,7 +12,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use confd_storage::engine::{self, BackupPlan, EngineError, EngineHooks, Phase, Progress};
-use confd_storage::volume::Prefix;
 use engine_support::*;
 use tokio_util::sync::CancellationToken;
 
@@ -52,14 +51,7 @@ async fn cancel_during_write_returns_aborted_quickly_and_leaves_nothing_on_the_v
         "abort took {:?}",
         started.elapsed()
     );
-    assert_eq!(object_keys(&*fx.vol).await, Vec::<String>::new());
-    assert!(
-        fx.vol
-            .list_incomplete(&Prefix::root())
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert_volume_empty(&*fx.vol).await;
     assert!(progress.snapshot().percent < 100);
 }
 

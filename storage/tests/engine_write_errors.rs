@@ -137,12 +137,5 @@ async fn a_write_failing_mid_object_fails_the_backup_with_its_error_and_leaves_n
         .unwrap_err();
     assert!(matches!(err, EngineError::Volume(_)), "{err:?}");
     assert!(err.to_string().contains("No space left on device"), "{err}");
-    assert_eq!(object_keys(&*fx.vol).await, Vec::<String>::new());
-    assert!(
-        fx.vol
-            .list_incomplete(&Prefix::root())
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert_volume_empty(&*fx.vol).await;
 }

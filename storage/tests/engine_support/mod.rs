@@ -172,6 +172,19 @@ pub async fn object_keys(vol: &dyn ArchiveVolume) -> Vec<String> {
         .collect()
 }
 
+/// Asserts that `vol` holds nothing: no finished object and no incomplete write.
+pub async fn assert_volume_empty(vol: &dyn ArchiveVolume) {
+    assert_eq!(object_keys(vol).await, Vec::<String>::new());
+    assert!(
+        vol.list_incomplete(&Prefix::root())
+            .await
+            .unwrap()
+            .is_empty(),
+        "incomplete writes left on {}",
+        vol.describe()
+    );
+}
+
 /// A temp dir with `n` node directories under `data/`, a volume under `vol/` and room
 /// for restores under `restore/`.
 pub struct Fixture {

@@ -64,6 +64,32 @@ pub(super) struct Bench {
 }
 
 impl Bench {
+    /// Starts an in-process daemon without the demo and creates [`DB`] over `data`. The
+    /// daemon is returned to be kept alive as long as the bench is used.
+    pub fn start(
+        data: DataSet,
+        scratch: &Path,
+        cache: Cache,
+        ceilings: Ceilings,
+    ) -> anyhow::Result<(Self, TestDaemon)> {
+        let d = TestDaemon::start_with(|c| c.demo = false);
+        let client = Client::new(d.xmlrpc_url(), d.user(), d.password());
+        client.call(
+            "db_create",
+            json!({"db_name": DB, "nodes": data.nodes,
+                   "data_path": data.root.display().to_string()}),
+        )?;
+        let bench = Self {
+            client,
+            data,
+            scratch: scratch.to_path_buf(),
+            cache,
+            ceilings,
+            metrics_url: d.metrics_url(),
+        };
+        Ok((bench, d))
+    }
+
     /// `[mixed]`, `[real]`, ...: the set's name on each line.
     pub fn set(&self) -> &'static str {
         self.data.name
@@ -125,21 +151,7 @@ fn run_set(sel: &Selection, sizes: Sizes, kind: DataKind, cache: Cache) -> anyho
         read: sel.backup,
     };
     let ceilings = Ceilings::measure(needs, &data, cache, scratch.path())?;
-
-    let d = TestDaemon::start_with(|c| c.demo = false);
-    let client = Client::new(d.xmlrpc_url(), d.user(), d.password());
-    client.call(
-        "db_create",
-        json!({"db_name": DB, "nodes": data.nodes, "data_path": root.display().to_string()}),
-    )?;
-    let bench = Bench {
-        client,
-        data,
-        scratch: scratch.path().to_path_buf(),
-        cache,
-        ceilings,
-        metrics_url: d.metrics_url(),
-    };
+    let (bench, d) = Bench::start(data, scratch.path(), cache, ceilings)?;
     bench.add_volume(VOL_ZSTD, &[])?;
     bench.add_volume(VOL_RAW, &["nocompression"])?;
     figures(&bench, sel)?;

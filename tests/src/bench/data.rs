@@ -219,6 +219,21 @@ fn drop_caches() -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// `diff -r -q` of two trees, in the words a figure line ends with: byte-for-byte equal
+/// to `what`, or DIFFERS from it.
+pub fn tree_check(a: &Path, b: &Path, what: &str) -> anyhow::Result<String> {
+    let same = Command::new("diff")
+        .args(["-r", "-q"])
+        .arg(a)
+        .arg(b)
+        .output()?;
+    Ok(if same.status.success() {
+        format!("byte-for-byte equal to {what} (diff -r)")
+    } else {
+        format!("DIFFERS from {what} (diff -r)")
+    })
+}
+
 /// Single-quotes `path` for `sh`.
 pub fn quote(path: &Path) -> String {
     format!("'{}'", path.display().to_string().replace('\'', r"'\''"))

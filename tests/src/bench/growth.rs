@@ -4,15 +4,12 @@
 //! grows, each beside a level-0 of the same data.
 
 use anyhow::Context as _;
-use serde_json::json;
 
-use super::backup::{Bench, DB, Sizes, met};
+use super::backup::{Bench, Sizes, met};
 use super::ceilings::Ceilings;
-use super::client::Client;
 use super::data::{Cache, ensure_room};
 use super::rss::{ChildBackup, RSS_TARGET_KIB, child_backup, mib};
 use super::{DataKind, mb_s, sets, small_files};
-use crate::TestDaemon;
 
 const GIB: u64 = 1 << 30;
 /// Time per byte at the largest size may be this much above the smallest's and still
@@ -100,20 +97,7 @@ fn level1(g: Growth, cache: Cache) -> anyhow::Result<()> {
         big: 0,
     };
     let data = sets::prepare(DataKind::Real, &root, sizes)?;
-    let d = TestDaemon::start_with(|c| c.demo = false);
-    let client = Client::new(d.xmlrpc_url(), d.user(), d.password());
-    client.call(
-        "db_create",
-        json!({"db_name": DB, "nodes": data.nodes, "data_path": root.display().to_string()}),
-    )?;
-    let b = Bench {
-        client,
-        data,
-        scratch: scratch.path().to_path_buf(),
-        cache,
-        ceilings: Ceilings::default(),
-        metrics_url: d.metrics_url(),
-    };
+    let (b, d) = Bench::start(data, scratch.path(), cache, Ceilings::default())?;
     b.add_volume(VOL_L1, &[])?;
     for percent in [0.1, 1.0, 10.0] {
         cache.prepare(&[&b.data.root])?;

@@ -8,8 +8,9 @@ use anyhow::Context as _;
 use serde_json::{Value, json};
 
 use super::backup::{Bench, DB, VOL_ZSTD, against_ceiling, detail};
-use super::cpu::CpuTimes;
-use super::data::{quote, time_sh};
+use super::client::Timed;
+use super::cpu::{CpuTimes, Spent};
+use super::data::{quote, time_sh, tree_check};
 use super::{mb_s, verdict};
 
 const RESTORED: &str = "BENCH_RESTORED";
@@ -31,6 +32,32 @@ pub(super) fn level0_id(b: &Bench, volume: &str) -> anyhow::Result<String> {
     Ok(id)
 }
 
+/// Creates database `db` over the empty directory `target` and restores backup `id` into
+/// it, timed, from a cold `volume`: our restore figure, locally and from S3 alike.
+pub(super) fn restore_as_new(
+    b: &Bench,
+    db: &str,
+    id: &str,
+    target: &Path,
+    volume: &Path,
+) -> anyhow::Result<(Timed, Spent)> {
+    std::fs::create_dir_all(target)?;
+    b.client.call(
+        "db_create",
+        json!({"db_name": db, "nodes": b.data.nodes, "auto_start": false,
+               "data_path": target.display().to_string()}),
+    )?;
+    b.cache.prepare(&[volume])?;
+    CpuTimes::measure(|| {
+        b.client.timed(
+            "db_restore",
+            json!({"db_name": db, "backup_id": id, "restore_type": "blocking"}),
+            db,
+            "Restore",
+        )
+    })
+}
+
 fn target(b: &Bench) -> PathBuf {
     b.scratch.join("restored")
 }
@@ -41,21 +68,7 @@ pub(super) fn restore(b: &Bench, ref_zst: &Path) -> anyhow::Result<f64> {
     let data = &b.data;
     let id = level0_id(b, VOL_ZSTD)?;
     let target = target(b);
-    std::fs::create_dir_all(&target)?;
-    b.client.call(
-        "db_create",
-        json!({"db_name": RESTORED, "nodes": data.nodes, "auto_start": false,
-               "data_path": target.display().to_string()}),
-    )?;
-    b.cache.prepare(&[&b.vol_dir(VOL_ZSTD)])?;
-    let (ours, ours_cpu) = CpuTimes::measure(|| {
-        b.client.timed(
-            "db_restore",
-            json!({"db_name": RESTORED, "backup_id": id, "restore_type": "blocking"}),
-            RESTORED,
-            "Restore",
-        )
-    })?;
+    let (ours, ours_cpu) = restore_as_new(b, RESTORED, &id, &target, &b.vol_dir(VOL_ZSTD))?;
     let ref_dest = b.scratch.join("ref_restored");
     std::fs::create_dir_all(&ref_dest)?;
     b.cache.prepare(&[ref_zst])?;
@@ -66,16 +79,7 @@ pub(super) fn restore(b: &Bench, ref_zst: &Path) -> anyhow::Result<f64> {
     );
     let (reference, ref_cpu) = CpuTimes::measure(|| time_sh(&script))?;
     // Both trees must be the data at level-0 time; checked after the clocks stopped.
-    let same = std::process::Command::new("diff")
-        .args(["-r", "-q"])
-        .arg(&target)
-        .arg(&ref_dest)
-        .output()?;
-    let check = if same.status.success() {
-        "byte-for-byte equal to the reference's tree (diff -r)"
-    } else {
-        "DIFFERS from the reference's tree (diff -r)"
-    };
+    let check = tree_check(&target, &ref_dest, "the reference's tree")?;
     std::fs::remove_dir_all(&ref_dest)?;
     std::fs::remove_file(ref_zst)?;
     println!(

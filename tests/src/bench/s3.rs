@@ -12,9 +12,8 @@ use confd_storage::archive::CHUNK_SIZE;
 use serde_json::json;
 
 use super::backup::{Bench, detail};
-use super::cpu::CpuTimes;
-use super::data::{dir_bytes, walk};
-use super::restore::level0_id;
+use super::data::{dir_bytes, tree_check, walk};
+use super::restore::{level0_id, restore_as_new};
 use super::s3_metrics::Requests;
 use super::s3_plain::{IN_FLIGHT, Object, PART, Plain};
 use super::{mb_s, verdict};
@@ -121,34 +120,11 @@ fn restore(
     let data = &b.data;
     let id = level0_id(b, VOL_S3)?;
     let target = b.scratch.join("s3_restored");
-    std::fs::create_dir_all(&target)?;
-    b.client.call(
-        "db_create",
-        json!({"db_name": RESTORED, "nodes": data.nodes, "auto_start": false,
-               "data_path": target.display().to_string()}),
-    )?;
-    b.cache.prepare(&[server.root()])?;
     let before = Requests::scrape(&b.metrics_url)?;
-    let (ours, ours_cpu) = CpuTimes::measure(|| {
-        b.client.timed(
-            "db_restore",
-            json!({"db_name": RESTORED, "backup_id": id, "restore_type": "blocking"}),
-            RESTORED,
-            "Restore",
-        )
-    })?;
+    let (ours, ours_cpu) = restore_as_new(b, RESTORED, &id, &target, server.root())?;
     let fetched = Requests::scrape(&b.metrics_url)?.since(&before);
     // The restored tree must be the data as backed up; checked after the clock stopped.
-    let same = std::process::Command::new("diff")
-        .args(["-r", "-q"])
-        .arg(&data.root)
-        .arg(&target)
-        .output()?;
-    let check = if same.status.success() {
-        "byte-for-byte equal to the data set (diff -r)"
-    } else {
-        "DIFFERS from the data set (diff -r)"
-    };
+    let check = tree_check(&data.root, &target, "the data set")?;
     std::fs::remove_dir_all(&target).with_context(|| target.display().to_string())?;
     b.cache.prepare(&[server.root()])?;
     let reference = plain.get(objects)?;

@@ -15,7 +15,7 @@ use super::backup::met;
 use super::big_file::csv_row;
 use super::child::Confd;
 use super::client::Timed;
-use super::data::{Cache, DataSet, SEED, dir_bytes, ensure_room, quote, time_sh, walk};
+use super::data::{Cache, DataSet, SEED, dir_bytes, ensure_room, quote, time_sh, tree_check, walk};
 use super::rss::{RSS_TARGET_KIB, mib};
 use super::{mb_s, verdict};
 
@@ -92,7 +92,7 @@ struct Ours {
     restore_from_kib: u64,
     restore_peak_kib: u64,
     manifests: (usize, u64),
-    check: &'static str,
+    check: String,
 }
 
 /// Prints the backup and restore figures of `count` small files over `nodes` nodes.
@@ -174,11 +174,7 @@ fn ours(data: &DataSet, scratch: &Path, cache: Cache) -> anyhow::Result<Ours> {
     )?;
     let restore_peak_kib = daemon.peak_kib()?;
     drop(daemon);
-    let check = if same_trees(&data.root, &target)? {
-        "byte-for-byte equal to the data set (diff -r)"
-    } else {
-        "DIFFERS from the data set (diff -r)"
-    };
+    let check = tree_check(&data.root, &target, "the data set")?;
     fs::remove_dir_all(&target).with_context(|| target.display().to_string())?;
     fs::remove_dir_all(&volume).with_context(|| volume.display().to_string())?;
     Ok(Ours {
@@ -203,15 +199,6 @@ fn manifests(volume: &Path) -> anyhow::Result<(usize, u64)> {
         .filter_map(|(_, len)| len)
         .collect();
     Ok((found.len(), found.iter().sum()))
-}
-
-fn same_trees(a: &Path, b: &Path) -> anyhow::Result<bool> {
-    let out = std::process::Command::new("diff")
-        .args(["-r", "-q"])
-        .arg(a)
-        .arg(b)
-        .output()?;
-    Ok(out.status.success())
 }
 
 /// `tar | zstd -1 -T0` of the set, then `zstd -d | tar -x` of that archive: seconds.
