@@ -63,14 +63,37 @@ pub struct Catalog {
     volume_lock: std::sync::Mutex<()>,
 }
 
+/// How long [`Catalog::open`] waits for the catalogue's file lock. sled releases it only
+/// when its background flusher lets go of the database, a moment after the last handle
+/// is dropped: a catalogue closed and reopened in one process (tests, a daemon restarted
+/// in place) and a daemon started while its predecessor is still exiting both meet the
+/// lock still held. Another daemon that keeps the directory still gets the error.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+fn open_db(dir: &Path) -> sled::Result<sled::Db> {
+    let deadline = std::time::Instant::now() + LOCK_WAIT;
+    loop {
+        let opened = sled::Config::new()
+            .path(dir)
+            .cache_capacity(32 << 20)
+            .open();
+        match opened {
+            // sled reports a held lock only in the message of an `Other` I/O error.
+            Err(sled::Error::Io(e))
+                if e.to_string().contains("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
 impl Catalog {
     /// Opens (or creates) the catalogue in `dir`, checking the schema version.
     pub fn open(dir: &Path) -> Result<Self, StorageError> {
-        let db = sled::Config::new()
-            .path(dir)
-            .cache_capacity(32 << 20)
-            .open()
-            .wrap_sled()?;
+        let db = open_db(dir).wrap_sled()?;
         let catalog = Catalog {
             meta: db.open_tree("meta").wrap_sled()?,
             databases: db.open_tree("databases").wrap_sled()?,
@@ -183,6 +206,16 @@ mod tests {
         }
         let c = Catalog::open(dir.path()).unwrap();
         assert_eq!(c.next_epoch().unwrap(), 2);
+    }
+
+    #[test]
+    fn a_catalogue_another_holder_keeps_open_is_refused_after_the_lock_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let _held = Catalog::open(dir.path()).unwrap();
+        let started = std::time::Instant::now();
+        let err = Catalog::open(dir.path()).err().unwrap();
+        assert!(err.to_string().contains("could not acquire lock"), "{err}");
+        assert!(started.elapsed() >= LOCK_WAIT, "{:?}", started.elapsed());
     }
 
     #[test]
