@@ -1,5 +1,6 @@
 //! The daemon's tokio runtime. Its threads answer requests; the engine's compression,
-//! reader and restore threads run apart from it at nice 10 (`storage::engine::pipeline`).
+//! reader and restore threads run apart from it in the idle scheduling class
+//! (`SCHED_IDLE`, `storage::engine::pipeline::lower_priority`).
 //! Where the daemon may (root, or `CAP_SYS_NICE`), the runtime's threads run at nice -5 as
 //! well, so a `db_backup_progress` poll waits for no time slice even when clients and a
 //! backup keep every core busy (design 8: progress p99 < 5 ms). They use little CPU: a
