@@ -16,7 +16,8 @@ use super::client::{Client, POLL_SECS, Timed};
 pub const POLLERS: usize = 16;
 
 /// Polls until the stop file exists; only answers that show the operation running count,
-/// so the time before the start call and after the end is not measured.
+/// so the time before the start call and after the end is not measured, unless `idle` (the
+/// reference: the same polls with no operation running).
 const POLLER: &str = "db, stop = ARGS['db'], ARGS['stop']\n\
     proxy.job_exec('db_list')  # connection up before the clock starts\n\
     print('ready', flush=True)\n\
@@ -25,7 +26,7 @@ const POLLER: &str = "db, stop = ARGS['db'], ARGS['stop']\n\
     \x20   t = time.perf_counter()\n\
     \x20   c = proxy.job_exec('db_backup_progress', {'params': {'db_name': db}})['result_output']['Comment']\n\
     \x20   ms = (time.perf_counter() - t) * 1e3\n\
-    \x20   if c.endswith(' has been started') or c.endswith(' is active'): lat.append(ms)\n\
+    \x20   if ARGS['idle'] or c.endswith(' has been started') or c.endswith(' is active'): lat.append(ms)\n\
     \x20   time.sleep(ARGS['poll'])\n\
     print(json.dumps(lat))\n";
 
@@ -49,13 +50,19 @@ struct Pollers {
 }
 
 impl Pollers {
-    fn start(client: &Client, db: &str, stop: &Path) -> anyhow::Result<Self> {
-        let args = json!({"db": db, "stop": stop.display().to_string(), "poll": POLL_SECS});
+    fn start(
+        client: &Client,
+        (db, count, idle): (&str, usize, bool),
+        stop: &Path,
+    ) -> anyhow::Result<Self> {
+        let args = json!({
+            "db": db, "stop": stop.display().to_string(), "poll": POLL_SECS, "idle": idle,
+        });
         let mut pollers = Self {
             stop: stop.to_path_buf(),
             children: Vec::new(),
         };
-        for _ in 0..POLLERS {
+        for _ in 0..count {
             let mut child = client
                 .command(POLLER, &args)
                 .stdin(Stdio::null())
@@ -123,9 +130,22 @@ pub fn under_load(
     (job, params, db, word): (&str, Value, &str, &str),
 ) -> anyhow::Result<(Timed, Vec<f64>)> {
     let stop = scratch.join("pollers.stop");
-    let pollers = Pollers::start(client, db, &stop)?;
+    let pollers = Pollers::start(client, (db, POLLERS, false), &stop)?;
     let timed = client.timed(job, params, db, word)?;
     let lat = pollers.finish()?;
     std::fs::remove_file(&stop).with_context(|| stop.display().to_string())?;
     Ok((timed, lat))
+}
+
+/// The reference of the progress figures: `count` pollers polling `db` for `secs` with no
+/// operation running, on the same machine in the same run, so the tail that scheduling
+/// and this VM add to any call shows beside the tail under a backup.
+pub fn idle(client: &Client, scratch: &Path, db: &str, count: usize) -> anyhow::Result<Vec<f64>> {
+    const SECS: f64 = 3.0;
+    let stop = scratch.join("pollers.stop");
+    let pollers = Pollers::start(client, (db, count, true), &stop)?;
+    std::thread::sleep(std::time::Duration::from_secs_f64(SECS));
+    let lat = pollers.finish()?;
+    std::fs::remove_file(&stop).with_context(|| stop.display().to_string())?;
+    Ok(lat)
 }
