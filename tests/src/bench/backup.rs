@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use serde_json::json;
 
-use super::ceilings::{Ceilings, Needs};
+use super::ceilings::{self, Ceilings, Needs};
 use super::client::{Client, POLL_SECS, Timed};
 use super::cpu::{CpuTimes, Spent, describe};
 use super::data::{Cache, DataSet, dir_bytes, quote, time_sh};
@@ -248,14 +248,20 @@ fn level0(b: &Bench, ref_zst: &Path, with_reference: bool) -> anyhow::Result<Tim
     let read = b.ceilings.read.map_or(String::new(), |r| {
         format!(" | ours/read ceiling {:.2}x", r / ours.secs)
     });
+    let device = ceilings::device(b.cache, &data.root, stored, &b.scratch)?;
     println!(
-        "backup   [{}] level-0 zstd-1: ours {ours_line} | `tar -cf - DIR | zstd -1 -T0 > FILE && sync` {reference:.2} s = {:.0} MB/s, {:.3} GB ({:.2}x) | ours/reference {}{}{read}",
+        "backup   [{}] level-0 zstd-1: ours {ours_line} | `tar -cf - DIR | zstd -1 -T0 > FILE && sync` {reference:.2} s = {:.0} MB/s, {:.3} GB ({:.2}x) | ours/reference {}{}{read}{}",
         b.set(),
         mb_s(data.bytes, reference),
         ref_size as f64 / 1e9,
         data.bytes as f64 / ref_size.max(1) as f64,
         verdict(reference / ours.secs, 1.5),
         against_ceiling("CPU", b.ceilings.cpu, ours.secs, 0.85),
+        ceilings::device_line(
+            device,
+            ours.secs,
+            "reading the set while writing the stored bytes"
+        ),
     );
     detail(b.set(), &ours, &ours_cpu, Some(&ref_cpu));
     Ok(ours)

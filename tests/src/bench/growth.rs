@@ -37,6 +37,11 @@ pub fn run(g: Growth, cache: Cache) -> anyhow::Result<()> {
     level1(g, cache)
 }
 
+/// The small-files figures alone (`--only smallfiles`).
+pub fn small_files_only(g: Growth, cache: Cache) -> anyhow::Result<()> {
+    small_files::run(g.small_files, g.nodes, cache)
+}
+
 fn sizes(g: Growth, cache: Cache) -> anyhow::Result<()> {
     let mut sizes = vec![GIB, 4 * GIB];
     if g.scale {

@@ -26,12 +26,12 @@ mod xmlrpc;
 
 use anyhow::{Context as _, bail};
 
-const USAGE: &str = "usage: bench [--only xmlrpc|backup|restore|verify|incremental|progress|rss|nocompression|s3|growth[,...]]
+const USAGE: &str = "usage: bench [--only xmlrpc|backup|restore|verify|incremental|progress|rss|nocompression|s3|growth|smallfiles[,...]]
              [--data mixed|real|big|both[,...] (default both = mixed,real)]
              [--size SIZE (default 1GiB)] [--big-size SIZE (default 2GiB)]
              [--rss-size SIZE (default 4GiB)] [--nodes N (default 4)]
              [--small-files N (default 200000)] [--scale]
-default: every figure but growth; growth runs only when --only names it
+default: every figure but growth and smallfiles; they run only when --only names them
 figures:
   s3      level-0 backup to and restore from an S3 volume (s3s-fs on loopback, $S3S_FS)
           beside plain object_store puts and ranged GETs of the same objects, and the
@@ -40,6 +40,7 @@ figures:
           (--scale adds 16 GiB); --small-files files of 1-64 KiB backed up and restored
           by a confd child beside tar | zstd and zstd -d | tar -x; level-1 after
           rewriting 0.1 %, 1 % and 10 % of the files of a real set of --size bytes
+  smallfiles  the small-files part of growth alone
 data sets (each backup/restore/s3 figure runs on each one asked for):
   mixed  storage::datagen: CSV text and random blocks, --size bytes over --nodes nodes
   real   files sampled from /usr/lib, /usr/share, /usr/bin (80 % of --size) plus random
@@ -59,6 +60,7 @@ pub struct Selection {
     rss: bool,
     s3: bool,
     growth: bool,
+    small_files: bool,
 }
 
 impl Selection {
@@ -75,6 +77,7 @@ impl Selection {
             s3: true,
             // Opt-in: it makes sets of several GiB and 200,000 files.
             growth: false,
+            small_files: false,
         }
     }
 
@@ -90,6 +93,7 @@ impl Selection {
             "rss" => &mut self.rss,
             "s3" => &mut self.s3,
             "growth" => &mut self.growth,
+            "smallfiles" => &mut self.small_files,
             other => bail!("unknown figure '{other}'\n{USAGE}"),
         };
         *flag = true;
@@ -236,7 +240,7 @@ pub fn main(args: Vec<String>) -> anyhow::Result<()> {
     if sel.rss {
         rss::peak_rss(rss_size, nodes)?;
     }
-    if sel.growth {
+    if sel.growth || sel.small_files {
         let cache = data::Cache::detect();
         if !sel.any_backup() {
             println!("cache    {}", cache.describe());
@@ -247,7 +251,11 @@ pub fn main(args: Vec<String>) -> anyhow::Result<()> {
             nodes,
             size,
         };
-        growth::run(g, cache)?;
+        if sel.growth {
+            growth::run(g, cache)?;
+        } else {
+            growth::small_files_only(g, cache)?;
+        }
     }
     Ok(())
 }

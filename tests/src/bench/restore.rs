@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use serde_json::{Value, json};
 
 use super::backup::{Bench, DB, VOL_ZSTD, against_ceiling, detail};
+use super::ceilings;
 use super::client::Timed;
 use super::cpu::{CpuTimes, Spent};
 use super::data::{quote, time_sh, tree_check};
@@ -82,8 +83,9 @@ pub(super) fn restore(b: &Bench, ref_zst: &Path) -> anyhow::Result<f64> {
     let check = tree_check(&target, &ref_dest, "the reference's tree")?;
     std::fs::remove_dir_all(&ref_dest)?;
     std::fs::remove_file(ref_zst)?;
+    let device = ceilings::device(b.cache, &b.vol_dir(VOL_ZSTD), data.bytes, &b.scratch)?;
     println!(
-        "restore  [{}] level-0 zstd-1, every chunk BLAKE3-verified: ours {:.2} s = {:.0} MB/s | `zstd -d < FILE | tar -xf - -C DEST && sync` {reference:.2} s = {:.0} MB/s | ours/reference {}{}{} | {check}",
+        "restore  [{}] level-0 zstd-1, every chunk BLAKE3-verified: ours {:.2} s = {:.0} MB/s | `zstd -d < FILE | tar -xf - -C DEST && sync` {reference:.2} s = {:.0} MB/s | ours/reference {}{}{}{} | {check}",
         b.set(),
         ours.secs,
         mb_s(data.bytes, ours.secs),
@@ -94,6 +96,11 @@ pub(super) fn restore(b: &Bench, ref_zst: &Path) -> anyhow::Result<f64> {
             " | ours/direct write {:.2}x",
             c / ours.secs
         )),
+        ceilings::device_line(
+            device,
+            ours.secs,
+            "reading the backup while writing the set"
+        ),
     );
     detail(b.set(), &ours, &ours_cpu, Some(&ref_cpu));
     Ok(ours.secs)
