@@ -12,6 +12,39 @@ use confd_storage::engine::{self, BackupPlan, Phase, Progress};
 use engine_support::*;
 use tokio_util::sync::CancellationToken;
 
+/// Large files are read chunk by chunk on every worker, past the page cache in whole 4 KiB
+/// blocks where the file system allows: every length of a last chunk, aligned or not,
+/// comes back exactly, compressible or not.
+#[tokio::test]
+async fn large_files_of_every_tail_length_come_back_exactly() {
+    const CHUNK: usize = confd_storage::archive::CHUNK_SIZE;
+    let fx = Fixture::new(1);
+    let lens = [
+        CHUNK + 1,
+        CHUNK + 4095,
+        CHUNK + 4096,
+        CHUNK + 4097,
+        2 * CHUNK,
+        3 * CHUNK - 1,
+    ];
+    for (i, len) in lens.into_iter().enumerate() {
+        let mut bytes = if i % 2 == 0 {
+            random_bytes(90 + i as u64, len)
+        } else {
+            text(len / 20 + 1).into_bytes()
+        };
+        bytes.truncate(len);
+        assert_eq!(bytes.len(), len);
+        fs::write(fx.nodes[0].join(format!("large_{i}")), bytes).unwrap();
+    }
+    let before = fx.snapshots();
+    let s = fx.full(1, "202611251208").await;
+    assert_eq!(s.marker.totals.bytes, lens.iter().sum::<usize>() as u64);
+    let targets = fx.restore_dirs("restore");
+    fx.restore(&s.marker, &targets).await.unwrap();
+    assert_same_tree(&before[0], &targets[0]);
+}
+
 #[tokio::test]
 async fn level_0_restored_into_empty_dirs_is_byte_for_byte_equal() {
     let fx = Fixture::new(2);
