@@ -162,13 +162,12 @@ pub fn device(cache: Cache, read: &Path, write_bytes: u64, scratch: &Path) -> an
         quote(&dest),
         write_bytes.div_ceil(4 << 20)
     );
-    let secs = best(|| {
+    best(|| {
         cache.prepare(&[read])?;
         let secs = time_sh(&script)?;
         std::fs::remove_file(&dest).with_context(|| dest.display().to_string())?;
         Ok(secs)
-    })?;
-    Ok(secs)
+    })
 }
 
 /// `" | ours/device ceiling 0.93x (read R while writing W at once: 1.60 s)"`.

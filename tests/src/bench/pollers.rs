@@ -122,6 +122,22 @@ impl Drop for Pollers {
     }
 }
 
+/// Runs `during` while `count` pollers watch `db` (every answer counted when `idle`);
+/// returns its result and the pollers' latencies.
+fn polled<T>(
+    client: &Client,
+    scratch: &Path,
+    (db, count, idle): (&str, usize, bool),
+    during: impl FnOnce() -> anyhow::Result<T>,
+) -> anyhow::Result<(T, Vec<f64>)> {
+    let stop = scratch.join("pollers.stop");
+    let pollers = Pollers::start(client, (db, count, idle), &stop)?;
+    let out = during()?;
+    let lat = pollers.finish()?;
+    std::fs::remove_file(&stop).with_context(|| stop.display().to_string())?;
+    Ok((out, lat))
+}
+
 /// Runs `job` (timed as [`Client::timed`]) while [`POLLERS`] pollers watch `db`. Returns
 /// the timed run and the pollers' latencies.
 pub fn under_load(
@@ -129,23 +145,18 @@ pub fn under_load(
     scratch: &Path,
     (job, params, db, word): (&str, Value, &str, &str),
 ) -> anyhow::Result<(Timed, Vec<f64>)> {
-    let stop = scratch.join("pollers.stop");
-    let pollers = Pollers::start(client, (db, POLLERS, false), &stop)?;
-    let timed = client.timed(job, params, db, word)?;
-    let lat = pollers.finish()?;
-    std::fs::remove_file(&stop).with_context(|| stop.display().to_string())?;
-    Ok((timed, lat))
+    polled(client, scratch, (db, POLLERS, false), || {
+        client.timed(job, params, db, word)
+    })
 }
 
-/// The reference of the progress figures: `count` pollers polling `db` for `secs` with no
-/// operation running, on the same machine in the same run, so the tail that scheduling
-/// and this VM add to any call shows beside the tail under a backup.
+/// The reference of the progress figures: `count` pollers polling `db` for three seconds
+/// with no operation running, on the same machine in the same run, so the tail that
+/// scheduling and this VM add to any call shows beside the tail under a backup.
 pub fn idle(client: &Client, scratch: &Path, db: &str, count: usize) -> anyhow::Result<Vec<f64>> {
-    const SECS: f64 = 3.0;
-    let stop = scratch.join("pollers.stop");
-    let pollers = Pollers::start(client, (db, count, true), &stop)?;
-    std::thread::sleep(std::time::Duration::from_secs_f64(SECS));
-    let lat = pollers.finish()?;
-    std::fs::remove_file(&stop).with_context(|| stop.display().to_string())?;
-    Ok(lat)
+    let wait = || {
+        std::thread::sleep(std::time::Duration::from_secs(3));
+        Ok(())
+    };
+    polled(client, scratch, (db, count, true), wait).map(|((), lat)| lat)
 }
