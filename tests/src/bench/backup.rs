@@ -319,9 +319,11 @@ fn incremental(b: &Bench, l0: &Timed) -> anyhow::Result<()> {
 /// The same polls by `count` pollers with no operation running, as printed beside a
 /// progress figure.
 fn idle_reference(b: &Bench, count: usize) -> anyhow::Result<String> {
-    let (p50, p99, max) = percentiles(&pollers::idle(&b.client, &b.scratch, DB, count)?);
+    let idle = pollers::idle(&b.client, &b.scratch, DB, count)?;
+    let (p50, p99, max) = percentiles(&idle.latencies);
     Ok(format!(
-        "reference, {count} poller(s) and no operation running: p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms"
+        "reference, {count} poller(s) and no operation running: p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms; {}",
+        idle.where_time_went()
     ))
 }
 
@@ -336,18 +338,19 @@ fn progress_under_load(b: &Bench) -> anyhow::Result<()> {
         "Backup",
     );
     let before = Histogram::read(&b.metrics_url)?;
-    let ((ours, lat), ours_cpu) =
+    let ((ours, polled), ours_cpu) =
         CpuTimes::measure(|| pollers::under_load(&b.client, &b.scratch, start))?;
     let (server_p99, served) = Histogram::read(&b.metrics_url)?.quantile_since(&before, 0.99);
-    let (p50, p99, max) = percentiles(&lat);
+    let (p50, p99, max) = percentiles(&polled.latencies);
     println!(
-        "progress [{}] {POLLERS} concurrent pollers: db_backup_progress during a level-0 zstd-1 backup ({:.2} s = {:.0} MB/s), {POLLERS} Python xmlrpc.client processes, each its own HTTPS keep-alive connection, polling every {:.0} ms beside the timing client: {} polls, p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms | target p99 < 5 ms: {} | the daemon's own handler time (its /metrics histogram, {served} requests): p99 <= {server_p99:.1} ms | {}",
+        "progress [{}] {POLLERS} concurrent pollers: db_backup_progress during a level-0 zstd-1 backup ({:.2} s = {:.0} MB/s), {POLLERS} Python xmlrpc.client processes, each its own HTTPS keep-alive connection, polling every {:.0} ms beside the timing client: {} polls, p50 {p50:.2} ms, p99 {p99:.2} ms, max {max:.2} ms | target p99 < 5 ms: {} | {} | the daemon's own handler time (its /metrics histogram, {served} requests): p99 <= {server_p99:.1} ms | {}",
         b.set(),
         ours.secs,
         mb_s(b.data.bytes, ours.secs),
         POLL_SECS * 1e3,
-        lat.len(),
+        polled.latencies.len(),
         met(p99 < 5.0),
+        polled.where_time_went(),
         idle_reference(b, POLLERS + 1)?
     );
     detail(b.set(), &ours, &ours_cpu, None);

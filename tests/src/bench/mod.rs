@@ -19,6 +19,7 @@ mod rss;
 mod s3;
 mod s3_metrics;
 mod s3_plain;
+mod sched;
 mod server_latency;
 mod sets;
 mod small_files;

@@ -8,27 +8,38 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Stdio};
 
 use anyhow::{Context as _, bail};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::client::{Client, POLL_SECS, Timed};
+use super::sched::SchedTotals;
 
 /// Concurrent pollers of the loaded figure.
 pub const POLLERS: usize = 16;
 
 /// Polls until the stop file exists; only answers that show the operation running count,
 /// so the time before the start call and after the end is not measured, unless `idle` (the
-/// reference: the same polls with no operation running).
+/// reference: the same polls with no operation running). Around each poll, outside the
+/// timed part, it reads its own schedstat: what the poll cost it on a CPU, and how long it
+/// was runnable but waited for one (`unqueued` is the latency less that wait).
 const POLLER: &str = "db, stop = ARGS['db'], ARGS['stop']\n\
+    def sched():\n\
+    \x20   with open('/proc/self/schedstat') as f: cpu, wait = f.read().split()[:2]\n\
+    \x20   return int(cpu), int(wait)\n\
     proxy.job_exec('db_list')  # connection up before the clock starts\n\
     print('ready', flush=True)\n\
-    lat = []\n\
+    lat, unqueued, polls, cpu, wait = [], [], 0, 0, 0\n\
     while not os.path.exists(stop):\n\
+    \x20   c0, w0 = sched()\n\
     \x20   t = time.perf_counter()\n\
     \x20   c = proxy.job_exec('db_backup_progress', {'params': {'db_name': db}})['result_output']['Comment']\n\
     \x20   ms = (time.perf_counter() - t) * 1e3\n\
-    \x20   if ARGS['idle'] or c.endswith(' has been started') or c.endswith(' is active'): lat.append(ms)\n\
+    \x20   c1, w1 = sched()\n\
+    \x20   polls, cpu, wait = polls + 1, cpu + c1 - c0, wait + w1 - w0\n\
+    \x20   if ARGS['idle'] or c.endswith(' has been started') or c.endswith(' is active'):\n\
+    \x20       lat.append(ms); unqueued.append(ms - (w1 - w0) / 1e6)\n\
     \x20   time.sleep(ARGS['poll'])\n\
-    print(json.dumps(lat))\n";
+    print(json.dumps({'lat': lat, 'unqueued': unqueued, 'polls': polls, 'cpu_ns': cpu, 'wait_ns': wait}))\n";
 
 /// Percentiles of latencies in ms: (p50, p99, max).
 pub fn percentiles(ms: &[f64]) -> (f64, f64, f64) {
@@ -87,10 +98,10 @@ impl Pollers {
         Ok(pollers)
     }
 
-    /// Stops the pollers and returns every latency they measured.
-    fn finish(mut self) -> anyhow::Result<Vec<f64>> {
+    /// Stops the pollers and returns what they measured.
+    fn finish(mut self) -> anyhow::Result<Polled> {
         std::fs::write(&self.stop, b"")?;
-        let mut all = Vec::new();
+        let mut all = Polled::default();
         for (child, out) in &mut self.children {
             let mut text = String::new();
             out.read_to_string(&mut text)?;
@@ -98,17 +109,54 @@ impl Pollers {
             if !status.success() {
                 bail!("a python3 poller failed ({status})");
             }
-            let lat: Value = serde_json::from_str(text.trim())
+            let one: PollerReport = serde_json::from_str(text.trim())
                 .with_context(|| format!("unexpected output of a poller: {text}"))?;
-            all.extend(
-                lat.as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_f64),
-            );
+            all.latencies.extend(one.lat);
+            all.unqueued.extend(one.unqueued);
+            all.polls += one.polls;
+            all.pollers.cpu_ns += one.cpu_ns;
+            all.pollers.wait_ns += one.wait_ns;
         }
         self.children.clear();
         Ok(all)
+    }
+}
+
+/// What one poller prints when it stops.
+#[derive(Deserialize)]
+struct PollerReport {
+    lat: Vec<f64>,
+    unqueued: Vec<f64>,
+    polls: usize,
+    cpu_ns: u64,
+    wait_ns: u64,
+}
+
+/// What the pollers of one stretch measured.
+#[derive(Debug, Default)]
+pub struct Polled {
+    /// Latency in ms of each counted poll.
+    pub latencies: Vec<f64>,
+    /// The same, less the poller's own wait for a CPU during the poll.
+    pub unqueued: Vec<f64>,
+    /// Every poll made, counted or not.
+    pub polls: usize,
+    /// The pollers' CPU and run-queue time over all their polls.
+    pub pollers: SchedTotals,
+    /// The daemon's request threads over the same stretch.
+    pub daemon: SchedTotals,
+}
+
+impl Polled {
+    /// `"per poll: pollers CPU .. + run-queue wait ..; daemon request threads CPU .. + .."
+    /// | p99 less the poller's own run-queue wait .. ms"`.
+    pub fn where_time_went(&self) -> String {
+        let (_, p99, _) = percentiles(&self.unqueued);
+        format!(
+            "per poll: pollers {}, daemon request threads {}; p99 less the poller's own run-queue wait {p99:.2} ms",
+            self.pollers.per(self.polls),
+            self.daemon.per(self.polls),
+        )
     }
 }
 
@@ -123,28 +171,30 @@ impl Drop for Pollers {
 }
 
 /// Runs `during` while `count` pollers watch `db` (every answer counted when `idle`);
-/// returns its result and the pollers' latencies.
+/// returns its result and what the pollers measured.
 fn polled<T>(
     client: &Client,
     scratch: &Path,
     (db, count, idle): (&str, usize, bool),
     during: impl FnOnce() -> anyhow::Result<T>,
-) -> anyhow::Result<(T, Vec<f64>)> {
+) -> anyhow::Result<(T, Polled)> {
     let stop = scratch.join("pollers.stop");
     let pollers = Pollers::start(client, (db, count, idle), &stop)?;
+    let daemon_before = SchedTotals::request_threads()?;
     let out = during()?;
-    let lat = pollers.finish()?;
+    let mut polled = pollers.finish()?;
+    polled.daemon = SchedTotals::request_threads()?.since(daemon_before);
     std::fs::remove_file(&stop).with_context(|| stop.display().to_string())?;
-    Ok((out, lat))
+    Ok((out, polled))
 }
 
 /// Runs `job` (timed as [`Client::timed`]) while [`POLLERS`] pollers watch `db`. Returns
-/// the timed run and the pollers' latencies.
+/// the timed run and what the pollers measured.
 pub fn under_load(
     client: &Client,
     scratch: &Path,
     (job, params, db, word): (&str, Value, &str, &str),
-) -> anyhow::Result<(Timed, Vec<f64>)> {
+) -> anyhow::Result<(Timed, Polled)> {
     polled(client, scratch, (db, POLLERS, false), || {
         client.timed(job, params, db, word)
     })
@@ -153,10 +203,10 @@ pub fn under_load(
 /// The reference of the progress figures: `count` pollers polling `db` for three seconds
 /// with no operation running, on the same machine in the same run, so the tail that
 /// scheduling and this VM add to any call shows beside the tail under a backup.
-pub fn idle(client: &Client, scratch: &Path, db: &str, count: usize) -> anyhow::Result<Vec<f64>> {
+pub fn idle(client: &Client, scratch: &Path, db: &str, count: usize) -> anyhow::Result<Polled> {
     let wait = || {
         std::thread::sleep(std::time::Duration::from_secs(3));
         Ok(())
     };
-    polled(client, scratch, (db, count, true), wait).map(|((), lat)| lat)
+    polled(client, scratch, (db, count, true), wait).map(|((), polled)| polled)
 }
