@@ -148,8 +148,8 @@ pub struct Polled {
 }
 
 impl Polled {
-    /// `"per poll: pollers CPU .. + run-queue wait ..; daemon request threads CPU .. + .."
-    /// | p99 less the poller's own run-queue wait .. ms"`.
+    /// `"per poll: pollers CPU .. us + run-queue wait .. us, daemon request threads CPU ..
+    /// us + run-queue wait .. us; p99 less the poller's own run-queue wait .. ms"`.
     pub fn where_time_went(&self) -> String {
         let (_, p99, _) = percentiles(&self.unqueued);
         format!(

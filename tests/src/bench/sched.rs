@@ -6,9 +6,9 @@
 
 use anyhow::Context as _;
 
-/// The in-process daemon's request threads (`comm` holds 15 bytes: "confd-request-0").
-/// The blocking pool and the engine's pipeline threads are named apart, so a backup's own
-/// work is not counted.
+// The in-process daemon's request threads carry this prefix (`comm` holds 15 bytes:
+// "confd-request-0"). The blocking pool and the engine's pipeline threads are named apart,
+// so a backup's own work is not counted.
 use confd_daemon::runtime::REQUEST_THREAD;
 
 /// CPU and run-queue nanoseconds summed over a set of threads.
